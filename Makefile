@@ -1,0 +1,69 @@
+# The two commands a newcomer needs: `make book` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Float results depend on the thread count: pin it wherever notebooks run or are checked.
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
+# The nbval flags live here only; tests/test_nbval_setup.py reads this line to prove they catch a changed output.
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+XDIST := -n 2 --dist loadscope
+
+.PHONY: help setup book test unit nbval execute lint clean vendor freeze
+
+help:
+	@echo "make book     set up .venv and build the HTML book into _build/html"
+	@echo "make test     set up .venv and run the unit tests and nbval over every notebook"
+	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
+	@echo "make lint     ruff over src, tests, tools and the notebooks"
+	@echo "make clean    remove build outputs and caches (keeps .venv)"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+vendor: $(STAMP)
+	$(BIN)/python tools/vendor.py
+
+book: $(STAMP) vendor
+	$(BIN)/jupyter-book build -W -n --keep-going --path-output . .
+	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
+
+test: unit nbval
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -n 2 -q
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(XDIST) -q $(NOTEBOOKS)
+
+# Re-run notebooks on a fresh kernel with pinned threads and store outputs + widget state.
+NB ?= $(NOTEBOOKS)
+execute: $(STAMP)
+	$(BIN)/python tools/execute.py $(NB)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools book
+
+clean:
+	rm -rf _build _vendor .pytest_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
+
+# After changing requirements.in: rebuild the exact pins from a clean venv.
+freeze:
+	rm -rf /tmp/dlbook-freeze && $(PYTHON) -m venv /tmp/dlbook-freeze
+	/tmp/dlbook-freeze/bin/pip install --quiet -r requirements.in
+	/tmp/dlbook-freeze/bin/pip freeze | sed 's/^torch==\(.*\)+cpu/torch==\1/' > requirements.txt.new
+	@echo "Review requirements.txt.new, keep its header comment, then move it over requirements.txt"

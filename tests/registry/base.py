@@ -1,0 +1,45 @@
+"""One entry of the parity registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+
+@dataclass(frozen=True)
+class ParityCase:
+    """A NumPy reference, its torch twin and (where one exists) the PyTorch built-in, for one operation.
+
+    ``inputs`` draws ``(arrays, hyperparameters)``: a tuple of float64 NumPy arrays (positional
+    arguments) and a dict of keyword-only hyperparameters shared by all three implementations.
+    ``numpy_forward(*arrays, **hp) -> (out, cache)`` and ``numpy_backward(dout, cache) -> grads``
+    (one gradient per entry of ``grad_args``). ``torch_fn(*tensors, **hp) -> out`` is our twin;
+    ``builtin(*tensors, **hp) -> out`` wraps the PyTorch built-in, converting conventions in one
+    commented line where the lecture and PyTorch differ. Non-differentiable arguments (labels,
+    masks) are listed by index in ``constant_args``.
+    """
+
+    numpy_forward: Callable[..., tuple[np.ndarray, Any]]
+    numpy_backward: Callable[..., Any]
+    torch_fn: Callable[..., Any]
+    inputs: st.SearchStrategy
+    builtin: Callable[..., Any] | None = None
+    constant_args: tuple[int, ...] = ()
+    label: str = ""  # distinguishes several cases of one operation (e.g. "stride2")
+    rtol: float = 1e-7
+    atol: float = 1e-9
+    finite_differences: bool = True  # False only for functions with kinks hit with positive probability
+    notes: str = field(default="")
+
+    @property
+    def name(self) -> str:
+        """The operation's stem: ``relu`` for ``relu_forward``."""
+        return self.numpy_forward.__name__.removesuffix("_forward")
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}-{self.label}" if self.label else self.name

@@ -20,3 +20,16 @@ def pytest_configure(config):
     import torch
 
     torch.set_num_threads(1)
+
+
+# Make `tools` importable from the tests (it is not part of the installed package).
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")  # unit tests draw figures without a screen

@@ -34,6 +34,9 @@ class ParityCase:
     atol: float = 1e-9
     finite_differences: bool = True  # False only for functions with kinks hit with positive probability
     notes: str = field(default="")
+    # finite differences are noisier than float64 parity: |numeric - analytic| <= fd_atol + fd_rtol * max|numeric|
+    fd_rtol: float = 1e-5
+    fd_atol: float = 1e-6
 
     @property
     def name(self) -> str:
@@ -43,3 +46,24 @@ class ParityCase:
     @property
     def id(self) -> str:
         return f"{self.name}-{self.label}" if self.label else self.name
+
+
+# Strategy helpers. Drawing a seed and filling arrays from it is much faster than drawing every element
+# with hypothesis, and stays deterministic under the derandomised `ci` profile.
+
+def generators() -> st.SearchStrategy[np.random.Generator]:
+    """A seeded ``np.random.Generator``."""
+    return st.integers(0, 2**32 - 1).map(np.random.default_rng)
+
+
+def away_from(x: np.ndarray, points=(0.0,), margin: float = 1e-3) -> np.ndarray:
+    """Push entries lying within ``margin`` of a kink (e.g. ReLU's 0) out to distance ``margin``.
+
+    Finite differences straddling a kink measure an average of the two one-sided slopes; keeping
+    inputs ``margin`` >> h away keeps the check exact without losing coverage of either side.
+    """
+    x = np.array(x, dtype=np.float64)
+    for point in points:
+        near = np.abs(x - point) < margin
+        x[near] = point + np.where(x[near] >= point, margin, -margin)
+    return x

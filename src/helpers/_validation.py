@@ -1,0 +1,117 @@
+"""Argument checks shared by ``helpers.numpy_impl`` and ``helpers.torch_impl``.
+
+Every message names the function, the argument, what was expected and what was received, in the
+scikit-learn style: "The 'p' argument of dropout_inverted_forward must be a float in [0, 1). Got 1.5 instead."
+Works on NumPy arrays and torch tensors alike (torch is never imported here).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    """A short description of a received value: its repr for scalars, type and shape for arrays."""
+    shape = getattr(value, "shape", None)
+    if shape is not None and hasattr(value, "dtype"):
+        return f"a {type(value).__name__} of shape {tuple(shape)} and dtype {value.dtype}"
+    if isinstance(value, (numbers.Number, str, type(None), bool)):
+        return repr(value)
+    return f"an object of type {type(value).__name__}"
+
+
+def _is_tensor(value) -> bool:
+    return type(value).__module__.startswith("torch") and hasattr(value, "dtype") and hasattr(value, "device")
+
+
+def _is_float_dtype(value) -> bool:
+    dtype = value.dtype
+    return bool(dtype.is_floating_point) if _is_tensor(value) else np.issubdtype(dtype, np.floating)
+
+
+def _is_int_dtype(value) -> bool:
+    if _is_tensor(value):
+        return not value.dtype.is_floating_point and not value.dtype.is_complex and str(value.dtype) != "torch.bool"
+    return np.issubdtype(value.dtype, np.integer)
+
+
+def check_array(value, name: str, func: str, *, tensor: bool = False, kind: str = "float", ndim=None,
+                min_ndim: int = 0):
+    """Check that ``value`` is an ndarray (a ``torch.Tensor`` if ``tensor``) with the right dtype and ndim.
+
+    ``kind`` is "float", "int", "bool_or_float" or "any". ``ndim`` is an int or a tuple of allowed ints.
+    """
+    container = "torch.Tensor" if tensor else "NumPy array"
+    ok_type = _is_tensor(value) if tensor else isinstance(value, np.ndarray)
+    if not ok_type:
+        raise TypeError(f"The {name!r} argument of {func} must be a {container}. Got {_describe(value)} instead.")
+    kinds = {
+        "float": (_is_float_dtype, "a floating-point dtype"),
+        "int": (_is_int_dtype, "an integer dtype"),
+        "bool_or_float": (lambda v: _is_float_dtype(v) or str(v.dtype) in ("bool", "torch.bool"),
+                          "a bool or floating-point dtype"),
+        "any": (lambda v: True, "any dtype"),
+    }
+    test, expected = kinds[kind]
+    if not test(value):
+        raise TypeError(f"The {name!r} argument of {func} must have {expected}. Got {_describe(value)} instead.")
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if allowed is not None and value.ndim not in allowed:
+        want = " or ".join(str(a) for a in allowed)
+        raise ValueError(f"The {name!r} argument of {func} must have {want} dimensions. "
+                         f"Got {_describe(value)} instead.")
+    if value.ndim < min_ndim:
+        raise ValueError(f"The {name!r} argument of {func} must have at least {min_ndim} dimensions. "
+                         f"Got {_describe(value)} instead.")
+    return value
+
+
+def check_same_shape(a, b, name_a: str, name_b: str, func: str) -> None:
+    if tuple(a.shape) != tuple(b.shape):
+        raise ValueError(f"The {name_b!r} argument of {func} must have the shape of {name_a!r}, "
+                         f"{tuple(a.shape)}. Got shape {tuple(b.shape)} instead.")
+
+
+def check_choice(value, name: str, func: str, choices) -> None:
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"The {name!r} argument of {func} must be one of "
+                         f"{', '.join(repr(c) for c in choices)}. Got {value!r} instead.")
+
+
+def check_real(value, name: str, func: str, *, low=None, high=None, low_open=False, high_open=False):
+    """A real number (not a bool) in the interval given by ``low``/``high`` (closed unless ``*_open``)."""
+    interval = ""
+    if low is not None or high is not None:
+        left = ("(" if low_open else "[") + ("-inf" if low is None else f"{low:g}")
+        right = ("inf" if high is None else f"{high:g}") + (")" if high_open else "]")
+        interval = f" in {left}, {right}"
+    message = f"The {name!r} argument of {func} must be a real number{interval}. Got {_describe(value)} instead."
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(message)
+    if not np.isfinite(value):
+        raise ValueError(message)
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(message)
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(message)
+    return float(value)
+
+
+def check_int(value, name: str, func: str, *, low: int | None = None) -> int:
+    bound = "" if low is None else f" >= {low}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"The {name!r} argument of {func} must be an int{bound}. Got {_describe(value)} instead.")
+    if low is not None and value < low:
+        raise ValueError(f"The {name!r} argument of {func} must be an int{bound}. Got {value!r} instead.")
+    return int(value)
+
+
+def check_dim(dim, ndim: int, name: str, func: str) -> int:
+    """A valid (possibly negative) axis of an ``ndim``-dimensional array; returns it non-negative."""
+    check_int(dim, name, func)
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"The {name!r} argument of {func} must be an int in [{-ndim}, {ndim - 1}] "
+                         f"for an input with {ndim} dimensions. Got {dim!r} instead.")
+    return dim % ndim

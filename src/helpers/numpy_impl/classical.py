@@ -1,0 +1,229 @@
+"""Chapter 2: classical machine learning without gradients, NumPy reference.
+
+k-nearest neighbours (L1/L2 distances, choosing k on a validation split or by k-fold
+cross-validation), k-means (Lloyd's algorithm from explicit initial centres) and PCA via the SVD.
+The torch twin (:mod:`helpers.torch_impl.classical`) has the same functions and signatures.
+
+References: Cover & Hart, "Nearest neighbor pattern classification" (1967); Lloyd, "Least squares
+quantization in PCM" (1982); Bishop, *Pattern Recognition and Machine Learning*, §2.5.2, §9.1, §12.1;
+the CS231n notes on kNN image classification.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
+    "kmeans", "pca_fit", "pca_transform", "pca_inverse_transform",
+]
+
+METRICS = ("l1", "l2")
+
+
+# ---- validation shared by the chapter-2 modules (the torch twins import these too) -------------------------
+def _shape(a):
+    return tuple(a.shape) if hasattr(a, "shape") else type(a).__name__
+
+
+def _check_matrix(a, name: str, where: str, *, cols: int | None = None) -> None:
+    if getattr(a, "ndim", None) != 2:
+        raise ValueError(f"The '{name}' argument of {where} must be a 2-D array (N, D). Got shape {_shape(a)} instead.")
+    if cols is not None and a.shape[1] != cols:
+        raise ValueError(f"The '{name}' argument of {where} must have {cols} columns. Got shape {_shape(a)} instead.")
+    if a.shape[0] == 0:
+        raise ValueError(f"The '{name}' argument of {where} must have at least one row. Got shape {_shape(a)} instead.")
+
+
+def _check_labels(y, n: int, name: str, where: str) -> None:
+    if getattr(y, "ndim", None) != 1 or y.shape[0] != n:
+        raise ValueError(f"The '{name}' argument of {where} must have shape ({n},). Got shape {_shape(y)} instead.")
+    if "int" not in str(y.dtype) or bool((y < 0).any()):
+        raise ValueError(
+            f"The '{name}' argument of {where} must hold integer class labels >= 0. Got dtype {y.dtype} instead."
+        )
+
+
+def _check_int(value, name: str, where: str, *, low: int = 1, high: int | None = None) -> None:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        bound = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
+        raise ValueError(f"The '{name}' argument of {where} must be {bound}. Got {value!r} instead.")
+
+
+def _check_choice(value, name: str, where: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"The '{name}' argument of {where} must be one of {list(choices)}. Got {value!r} instead.")
+
+
+# ---- k-nearest neighbours ------------------------------------------------------------------------------------
+def pairwise_distances(a, b, *, metric: str = "l2"):
+    """Distances between every row of ``a`` (M, D) and every row of ``b`` (N, D) -> (M, N).
+
+    ``"l1"``: sum of absolute differences (Manhattan); ``"l2"``: Euclidean. Computed from explicit
+    differences in blocks of rows, so memory stays small and L2 has no cancellation error.
+    """
+    _check_matrix(a, "a", "pairwise_distances")
+    _check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
+    _check_choice(metric, "metric", "pairwise_distances", METRICS)
+    block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))  # rows per block: about 16 MB of differences
+    out = np.empty((a.shape[0], b.shape[0]))
+    for start in range(0, a.shape[0], block):
+        diff = a[start:start + block, None, :] - b[None, :, :]  # (m, N, D)
+        if metric == "l1":
+            out[start:start + block] = np.abs(diff).sum(axis=2)
+        else:
+            out[start:start + block] = np.sqrt((diff * diff).sum(axis=2))
+    return out
+
+
+def _neighbour_labels(x_train, y_train, x_query, k_max: int, metric: str):
+    """Labels of the ``k_max`` nearest training points of each query, nearest first -> (M, k_max)."""
+    dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :k_max]  # stable: equal distances keep training order
+    return y_train[order]
+
+
+def _vote(neighbour_labels, n_classes: int):
+    """Majority vote over the columns; a tie goes to the smallest label (as scikit-learn does)."""
+    counts = (neighbour_labels[:, :, None] == np.arange(n_classes)).sum(axis=1)  # (M, C)
+    return counts.argmax(axis=1)  # argmax returns the first maximum
+
+
+def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
+    """Predict the label of each row of ``x_query`` by a majority vote of its ``k`` nearest training points.
+
+    ``x_train`` (N, D), ``y_train`` (N,) integer labels, ``x_query`` (M, D) -> labels (M,).
+    "Training" a kNN classifier is just storing the data; all work happens here.
+    """
+    _check_matrix(x_train, "x_train", "knn_predict")
+    _check_labels(y_train, x_train.shape[0], "y_train", "knn_predict")
+    _check_matrix(x_query, "x_query", "knn_predict", cols=x_train.shape[1])
+    _check_int(k, "k", "knn_predict", high=x_train.shape[0])
+    _check_choice(metric, "metric", "knn_predict", METRICS)
+    labels = _neighbour_labels(x_train, y_train, x_query, k, metric)
+    return _vote(labels, int(y_train.max()) + 1)
+
+
+def _accuracies(x_train, y_train, x_val, y_val, ks, metric):
+    labels = _neighbour_labels(x_train, y_train, x_val, max(ks), metric)  # sort once, vote for every k
+    n_classes = int(max(y_train.max(), y_val.max())) + 1
+    return np.array([(_vote(labels[:, :k], n_classes) == y_val).mean() for k in ks])
+
+
+def _check_ks(ks, n_train: int, where: str) -> None:
+    if len(ks) == 0:
+        raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
+    for k in ks:
+        _check_int(k, "ks", where, high=n_train)
+
+
+def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
+    """Validation accuracy of kNN for every ``k`` in ``ks``; returns ``(best_k, accuracies)``.
+
+    The best k is the first one with the highest accuracy (the smallest, if ``ks`` is increasing).
+    The test split plays no part in this choice.
+    """
+    _check_matrix(x_train, "x_train", "knn_select_k")
+    _check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
+    _check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
+    _check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
+    _check_ks(ks, x_train.shape[0], "knn_select_k")
+    _check_choice(metric, "metric", "knn_select_k", METRICS)
+    acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
+    return int(ks[int(acc.argmax())]), acc
+
+
+def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str = "l2"):
+    """k-fold cross-validation of kNN; returns ``(best_k, mean_accuracy (K,), fold_accuracy (n_folds, K))``.
+
+    The folds are consecutive blocks of rows (sizes differ by at most one), each used once for
+    validation while the others are the training set. Shuffle the rows first with your own
+    ``rng`` (``perm = rng.permutation(len(x))``): no hidden randomness here.
+    """
+    _check_matrix(x, "x", "knn_cross_validate")
+    _check_labels(y, x.shape[0], "y", "knn_cross_validate")
+    _check_int(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
+    _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
+    _check_choice(metric, "metric", "knn_cross_validate", METRICS)
+    bounds = np.linspace(0, x.shape[0], n_folds + 1).round().astype(int)
+    folds = []
+    for i in range(n_folds):
+        val = np.zeros(x.shape[0], dtype=bool)
+        val[bounds[i]:bounds[i + 1]] = True
+        folds.append(_accuracies(x[~val], y[~val], x[val], y[val], ks, metric))
+    fold_acc = np.stack(folds)  # (n_folds, K)
+    mean_acc = fold_acc.mean(axis=0)
+    return int(ks[int(mean_acc.argmax())]), mean_acc, fold_acc
+
+
+# ---- k-means -------------------------------------------------------------------------------------------------
+def kmeans(x, centers, *, max_iter: int = 100):
+    """Lloyd's algorithm from the initial ``centers`` (K, D); returns ``(centers, labels, inertia, n_iter)``.
+
+    Alternate (1) assign each point to its nearest centre and (2) move each centre to the mean of its
+    points, until the assignment no longer changes or ``max_iter`` updates were made. A centre that
+    loses all its points stays where it is. ``inertia`` is the sum of squared distances to the
+    assigned centres. Choose the initial centres explicitly, e.g. ``x[rng.choice(len(x), K, replace=False)]``.
+    """
+    _check_matrix(x, "x", "kmeans")
+    _check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
+    _check_int(max_iter, "max_iter", "kmeans")
+    centers = np.array(centers, dtype=np.float64)
+    labels, n_iter = None, 0
+    while True:
+        d2 = ((x[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)  # (N, K) squared distances
+        new_labels = d2.argmin(axis=1)
+        if (labels is not None and np.array_equal(new_labels, labels)) or n_iter == max_iter:
+            labels = new_labels
+            break
+        labels = new_labels
+        onehot = (labels[:, None] == np.arange(centers.shape[0])).astype(np.float64)  # (N, K)
+        counts = onehot.sum(axis=0)
+        sums = onehot.T @ x  # (K, D)
+        centers = np.where(counts[:, None] > 0, sums / np.maximum(counts, 1)[:, None], centers)
+        n_iter += 1
+    inertia = d2[np.arange(x.shape[0]), labels].sum()
+    return centers, labels, inertia, n_iter
+
+
+# ---- PCA -----------------------------------------------------------------------------------------------------
+def pca_fit(x, *, n_components: int):
+    """Principal components of ``x`` (N, D) from the SVD of the centred data.
+
+    Returns ``(mean (D,), components (K, D), explained_variance (K,))``. The rows of ``components`` are
+    orthonormal directions of decreasing variance; ``explained_variance`` uses the unbiased N-1
+    (as scikit-learn does). An eigenvector's sign is arbitrary: we make the largest-magnitude entry of
+    each component positive, so the result does not depend on the SVD routine.
+    """
+    _check_matrix(x, "x", "pca_fit")
+    _check_int(n_components, "n_components", "pca_fit", high=min(x.shape))
+    mean = x.mean(axis=0)
+    _, s, vt = np.linalg.svd(x - mean, full_matrices=False)  # x - mean = U diag(s) Vᵀ
+    components = vt[:n_components]  # (K, D)
+    rows = np.arange(n_components)
+    signs = np.sign(components[rows, np.abs(components).argmax(axis=1)])
+    components = components * signs[:, None]
+    explained_variance = s[:n_components] ** 2 / max(x.shape[0] - 1, 1)
+    return mean, components, explained_variance
+
+
+def pca_transform(x, mean, components):
+    """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
+    _check_matrix(x, "x", "pca_transform")
+    _check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    return (x - mean) @ components.T
+
+
+def pca_inverse_transform(z, mean, components):
+    """Map coordinates ``z`` (N, K) back to input space -> (N, D): the best rank-K reconstruction."""
+    _check_matrix(z, "z", "pca_inverse_transform")
+    _check_matrix(components, "components", "pca_inverse_transform")
+    if z.shape[1] != components.shape[0]:
+        raise ValueError(
+            f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
+            f"(one per component). Got shape {_shape(z)} instead."
+        )
+    return z @ components + mean

@@ -1,0 +1,233 @@
+"""Loss functions with hand-written gradients (NumPy, float64).
+
+``<loss>_forward(prediction, target, **hp) -> (loss, cache)`` and ``<loss>_backward(dout, cache) -> (dpred,)``.
+Targets (regression targets, 0/1 or soft labels, class indices) are data, not parameters: the backward pass
+returns the gradient with respect to the prediction only. ``reduction`` is "mean" (default), "sum" or
+"none", as in ``torch.nn.functional``. The PyTorch twins live in :mod:`helpers.torch_impl.losses`.
+
+The lecture notes vs these functions: cross-entropy is ``-sum y log p`` (with the minus sign), and the
+gradient of the squared error ``(x - y)^2`` is ``2 (x - y)`` (with the factor 2).
+
+References: Goodfellow, Bengio, Courville, *Deep Learning* (2016), sections 5.5, 6.2; Huber 1964;
+Milletari et al. 2016 (V-Net, Dice loss); CS231n notes on the multiclass SVM loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._validation import check_array, check_choice, check_real, check_same_shape
+
+__all__ = [
+    "l1_loss_forward", "l1_loss_backward", "mse_loss_forward", "mse_loss_backward",
+    "huber_loss_forward", "huber_loss_backward",
+    "binary_cross_entropy_forward", "binary_cross_entropy_backward",
+    "binary_cross_entropy_with_logits_forward", "binary_cross_entropy_with_logits_backward",
+    "softmax_cross_entropy_forward", "softmax_cross_entropy_backward",
+    "multiclass_hinge_loss_forward", "multiclass_hinge_loss_backward",
+    "dice_loss_forward", "dice_loss_backward", "jaccard_loss_forward", "jaccard_loss_backward",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(losses, reduction):
+    return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
+
+
+def _unreduce(dout, shape, reduction):
+    """Gradient of the reduction: spread ``dout`` back to the per-element losses of ``shape``."""
+    dout = np.asarray(dout, dtype=np.float64)
+    if reduction == "none":
+        return dout
+    n = int(np.prod(shape))
+    return np.broadcast_to(dout / n if reduction == "mean" else dout, shape)
+
+
+def _pair(x, y, func, reduction, xname="x", yname="y"):
+    """Validate a prediction/target pair of equal shapes and the reduction."""
+    check_array(x, xname, func)
+    check_array(y, yname, func)
+    check_same_shape(x, y, xname, yname, func)
+    check_choice(reduction, "reduction", func, _REDUCTIONS)
+
+
+def l1_loss_forward(x, y, *, reduction="mean"):
+    """Mean absolute error ``|x - y|``. (Its minimiser over a constant is the median, not the mean.)"""
+    _pair(x, y, "l1_loss_forward", reduction)
+    return _reduce(np.abs(x - y), reduction), (x - y, reduction)
+
+
+def l1_loss_backward(dout, cache):
+    r, reduction = cache
+    return (np.sign(r) * _unreduce(dout, r.shape, reduction),)  # sign(0) = 0, as in PyTorch
+
+
+def mse_loss_forward(x, y, *, reduction="mean"):
+    """Mean squared error ``(x - y)^2``."""
+    _pair(x, y, "mse_loss_forward", reduction)
+    r = x - y
+    return _reduce(r * r, reduction), (r, reduction)
+
+
+def mse_loss_backward(dout, cache):
+    r, reduction = cache
+    return (2.0 * r * _unreduce(dout, r.shape, reduction),)  # the factor 2 the notes drop
+
+
+def huber_loss_forward(x, y, *, reduction="mean", delta=1.0):
+    """Huber loss: ``r^2 / 2`` for ``|r| <= delta``, ``delta (|r| - delta/2)`` beyond (``r = x - y``)."""
+    _pair(x, y, "huber_loss_forward", reduction)
+    delta = check_real(delta, "delta", "huber_loss_forward", low=0.0, low_open=True)
+    r = x - y
+    a = np.abs(r)
+    losses = np.where(a <= delta, 0.5 * r * r, delta * (a - 0.5 * delta))
+    return _reduce(losses, reduction), (r, delta, reduction)
+
+
+def huber_loss_backward(dout, cache):
+    r, delta, reduction = cache
+    return (np.clip(r, -delta, delta) * _unreduce(dout, r.shape, reduction),)
+
+
+def binary_cross_entropy_forward(p, y, *, reduction="mean"):
+    """BCE ``-(y log p + (1 - y) log(1 - p))`` from probabilities ``p`` in [0, 1].
+
+    As in ``F.binary_cross_entropy`` each log is clamped at -100, so ``p = 0`` or ``1`` gives a finite loss.
+    Prefer :func:`binary_cross_entropy_with_logits_forward` when you have logits: it is more accurate.
+    """
+    _pair(p, y, "binary_cross_entropy_forward", reduction, xname="p")
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError(f"The 'p' argument of binary_cross_entropy_forward must hold probabilities in [0, 1]. "
+                         f"Got values in [{p.min():.4g}, {p.max():.4g}] instead.")
+    with np.errstate(divide="ignore"):
+        losses = -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log1p(-p), -100.0))
+    return _reduce(losses, reduction), (p, y, reduction)
+
+
+def binary_cross_entropy_backward(dout, cache):
+    p, y, reduction = cache
+    # PyTorch's guard against dividing by zero at p = 0 or 1
+    return ((p - y) / np.maximum(p * (1 - p), 1e-12) * _unreduce(dout, p.shape, reduction),)
+
+
+def binary_cross_entropy_with_logits_forward(z, y, *, reduction="mean"):
+    """BCE of ``sigmoid(z)`` computed from the logits ``z``, stably for any ``|z|``.
+
+    ``-(y log s + (1-y) log(1-s))`` with ``s = sigmoid(z)`` simplifies to ``max(z, 0) - z y + log(1 + e^{-|z|})``.
+    """
+    _pair(z, y, "binary_cross_entropy_with_logits_forward", reduction, xname="z")
+    losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    return _reduce(losses, reduction), (z, y, reduction)
+
+
+def binary_cross_entropy_with_logits_backward(dout, cache):
+    z, y, reduction = cache
+    e = np.exp(-np.abs(z))
+    s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))  # stable sigmoid
+    return ((s - y) * _unreduce(dout, z.shape, reduction),)
+
+
+def _check_labels(scores, y, func, *, spatial=True):
+    check_array(scores, "scores", func, min_ndim=2, ndim=None if spatial else 2)
+    check_array(y, "y", func, kind="int")
+    want = (scores.shape[0],) + scores.shape[2:]
+    if y.shape != want:
+        raise ValueError(f"The 'y' argument of {func} must have shape {want} (scores' shape without the "
+                         f"class axis 1). Got shape {y.shape} instead.")
+    if y.size and (y.min() < 0 or y.max() >= scores.shape[1]):
+        raise ValueError(f"The 'y' argument of {func} must hold class indices in [0, {scores.shape[1] - 1}]. "
+                         f"Got values in [{y.min()}, {y.max()}] instead.")
+
+
+def softmax_cross_entropy_forward(scores, y, *, reduction="mean"):
+    """Cross-entropy of softmax(scores) against integer labels, like ``F.cross_entropy``.
+
+    Uses ``-log softmax(s)_y = logsumexp(s) - s_y`` with the maximum subtracted first (never overflows).
+    Shapes: scores ``(N, C)`` or ``(N, C, d1, ...)``, y ``(N,)`` or ``(N, d1, ...)`` with values in ``[0, C)``.
+    """
+    _check_labels(scores, y, "softmax_cross_entropy_forward")
+    check_choice(reduction, "reduction", "softmax_cross_entropy_forward", _REDUCTIONS)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    log_probs = shifted - log_z  # (N, C, ...)
+    losses = -np.take_along_axis(log_probs, y[:, None], axis=1)[:, 0]  # (N, ...)
+    return _reduce(losses, reduction), (log_probs, y, reduction)
+
+
+def softmax_cross_entropy_backward(dout, cache):
+    """``softmax(s) - onehot(y)``, per example, times the upstream gradient."""
+    log_probs, y, reduction = cache
+    dscores = np.exp(log_probs)
+    np.put_along_axis(dscores, y[:, None], np.take_along_axis(dscores, y[:, None], axis=1) - 1.0, axis=1)
+    g = _unreduce(dout, y.shape, reduction)
+    return (dscores * g[:, None],)
+
+
+def multiclass_hinge_loss_forward(scores, y, *, reduction="mean", margin=1.0):
+    """Multiclass SVM loss ``sum_{j != y} max(0, s_j - s_y + margin)`` per example (Weston-Watkins/CS231n).
+
+    PyTorch's ``F.multi_margin_loss`` divides this sum by the number of classes C; we do not.
+    Shapes: scores ``(N, C)``, y ``(N,)``.
+    """
+    _check_labels(scores, y, "multiclass_hinge_loss_forward", spatial=False)
+    check_choice(reduction, "reduction", "multiclass_hinge_loss_forward", _REDUCTIONS)
+    margin = check_real(margin, "margin", "multiclass_hinge_loss_forward")
+    rows = np.arange(scores.shape[0])
+    margins = np.maximum(0.0, scores - scores[rows, y][:, None] + margin)  # (N, C)
+    margins[rows, y] = 0.0  # the correct class does not compete with itself
+    return _reduce(margins.sum(axis=1), reduction), (margins > 0, y, reduction)
+
+
+def multiclass_hinge_loss_backward(dout, cache):
+    active, y, reduction = cache
+    rows = np.arange(active.shape[0])
+    dscores = active.astype(np.float64)  # +1 for every class that violates the margin ...
+    dscores[rows, y] = -active.sum(axis=1)  # ... and -1 per violation for the correct class
+    return (dscores * _unreduce(dout, y.shape, reduction)[:, None],)
+
+
+def _overlap_sums(p, y, func, reduction, eps):
+    _pair(p, y, func, reduction, xname="p")
+    if p.ndim < 2:
+        raise ValueError(f"The 'p' argument of {func} must have shape (N, ...) with at least 2 dimensions. "
+                         f"Got shape {p.shape} instead.")
+    eps = check_real(eps, "eps", func, low=0.0)
+    axes = tuple(range(1, p.ndim))  # one score per example: sum over everything but the batch axis
+    return (p * y).sum(axis=axes), p.sum(axis=axes) + y.sum(axis=axes), eps
+
+
+def dice_loss_forward(p, y, *, reduction="mean", eps=1.0):
+    """Soft Dice loss ``1 - (2 sum(p y) + eps) / (sum p + sum y + eps)`` per example (Milletari et al.).
+
+    ``p``: predicted foreground probabilities, ``y``: 0/1 (or soft) masks, both ``(N, ...)``. The smoothing
+    ``eps`` keeps the loss defined for empty masks. PyTorch has no built-in Dice loss.
+    """
+    inter, total, eps = _overlap_sums(p, y, "dice_loss_forward", reduction, eps)
+    dice = (2 * inter + eps) / (total + eps)  # (N,)
+    return _reduce(1.0 - dice, reduction), (y, inter, total, eps, reduction)
+
+
+def dice_loss_backward(dout, cache):
+    y, inter, total, eps, reduction = cache
+    b = (slice(None),) + (None,) * (y.ndim - 1)  # broadcast per-example values over the other axes
+    ddice = (2 * y * (total + eps)[b] - (2 * inter + eps)[b]) / ((total + eps) ** 2)[b]
+    return (-ddice * _unreduce(dout, inter.shape, reduction)[b],)
+
+
+def jaccard_loss_forward(p, y, *, reduction="mean", eps=1.0):
+    """Soft Jaccard (IoU) loss ``1 - (sum(p y) + eps) / (sum p + sum y - sum(p y) + eps)`` per example.
+
+    Without smoothing, Jaccard ``J`` and Dice ``D`` are linked by ``J = D / (2 - D)``.
+    """
+    inter, total, eps = _overlap_sums(p, y, "jaccard_loss_forward", reduction, eps)
+    union = total - inter
+    return _reduce(1.0 - (inter + eps) / (union + eps), reduction), (y, inter, union, eps, reduction)
+
+
+def jaccard_loss_backward(dout, cache):
+    y, inter, union, eps, reduction = cache
+    b = (slice(None),) + (None,) * (y.ndim - 1)
+    # d(union)/dp = 1 - y and d(inter)/dp = y
+    dj = (y * (union + eps)[b] - (inter + eps)[b] * (1 - y)) / ((union + eps) ** 2)[b]
+    return (-dj * _unreduce(dout, inter.shape, reduction)[b],)

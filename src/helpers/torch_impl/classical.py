@@ -1,0 +1,154 @@
+"""Chapter 2: kNN, k-means and PCA in PyTorch (twin of :mod:`helpers.numpy_impl.classical`).
+
+Same functions, signatures and tie-breaking rules as the NumPy reference; everything runs on the
+device and in the dtype of the input tensors. Returned indices/labels are int64 tensors.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from ..numpy_impl.classical import METRICS, _check_choice, _check_int, _check_labels, _check_matrix, _shape
+
+__all__ = [
+    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
+    "kmeans", "pca_fit", "pca_transform", "pca_inverse_transform",
+]
+
+
+def pairwise_distances(a, b, *, metric: str = "l2"):
+    """Distances between every row of ``a`` (M, D) and every row of ``b`` (N, D) -> (M, N)."""
+    _check_matrix(a, "a", "pairwise_distances")
+    _check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
+    _check_choice(metric, "metric", "pairwise_distances", METRICS)
+    block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))
+    rows = []
+    for start in range(0, a.shape[0], block):
+        diff = a[start:start + block, None, :] - b[None, :, :]  # (m, N, D)
+        rows.append(diff.abs().sum(dim=2) if metric == "l1" else (diff * diff).sum(dim=2).sqrt())
+    return torch.cat(rows, dim=0)
+
+
+def _neighbour_labels(x_train, y_train, x_query, k_max: int, metric: str):
+    dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N)
+    order = torch.argsort(dist, dim=1, stable=True)[:, :k_max]
+    return y_train[order]  # (M, k_max)
+
+
+def _vote(neighbour_labels, n_classes: int):
+    classes = torch.arange(n_classes, device=neighbour_labels.device)
+    counts = (neighbour_labels[:, :, None] == classes).sum(dim=1)  # (M, C)
+    return counts.argmax(dim=1)  # torch.argmax returns the first maximum: ties go to the smallest label
+
+
+def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
+    """Majority vote of the ``k`` nearest training points for each row of ``x_query`` -> labels (M,)."""
+    _check_matrix(x_train, "x_train", "knn_predict")
+    _check_labels(y_train, x_train.shape[0], "y_train", "knn_predict")
+    _check_matrix(x_query, "x_query", "knn_predict", cols=x_train.shape[1])
+    _check_int(k, "k", "knn_predict", high=x_train.shape[0])
+    _check_choice(metric, "metric", "knn_predict", METRICS)
+    labels = _neighbour_labels(x_train, y_train, x_query, k, metric)
+    return _vote(labels, int(y_train.max()) + 1)
+
+
+def _accuracies(x_train, y_train, x_val, y_val, ks, metric):
+    labels = _neighbour_labels(x_train, y_train, x_val, max(ks), metric)
+    n_classes = int(max(y_train.max(), y_val.max())) + 1
+    acc = [(_vote(labels[:, :k], n_classes) == y_val).double().mean() for k in ks]
+    return torch.stack(acc).to(x_train.dtype)
+
+
+def _check_ks(ks, n_train: int, where: str) -> None:
+    if len(ks) == 0:
+        raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
+    for k in ks:
+        _check_int(k, "ks", where, high=n_train)
+
+
+def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
+    """Validation accuracy of kNN for every ``k`` in ``ks``; returns ``(best_k, accuracies)``."""
+    _check_matrix(x_train, "x_train", "knn_select_k")
+    _check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
+    _check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
+    _check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
+    _check_ks(ks, x_train.shape[0], "knn_select_k")
+    _check_choice(metric, "metric", "knn_select_k", METRICS)
+    acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
+    return int(ks[int(acc.argmax())]), acc
+
+
+def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str = "l2"):
+    """k-fold cross-validation of kNN over consecutive folds; ``(best_k, mean_accuracy, fold_accuracy)``."""
+    _check_matrix(x, "x", "knn_cross_validate")
+    _check_labels(y, x.shape[0], "y", "knn_cross_validate")
+    _check_int(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
+    _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
+    _check_choice(metric, "metric", "knn_cross_validate", METRICS)
+    n = x.shape[0]
+    bounds = [round(i * n / n_folds) for i in range(n_folds + 1)]  # same boundaries as np.linspace(...).round()
+    folds = []
+    for i in range(n_folds):
+        val = torch.zeros(n, dtype=torch.bool, device=x.device)
+        val[bounds[i]:bounds[i + 1]] = True
+        folds.append(_accuracies(x[~val], y[~val], x[val], y[val], ks, metric))
+    fold_acc = torch.stack(folds)  # (n_folds, K)
+    mean_acc = fold_acc.mean(dim=0)
+    return int(ks[int(mean_acc.argmax())]), mean_acc, fold_acc
+
+
+def kmeans(x, centers, *, max_iter: int = 100):
+    """Lloyd's algorithm from the initial ``centers`` (K, D); returns ``(centers, labels, inertia, n_iter)``."""
+    _check_matrix(x, "x", "kmeans")
+    _check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
+    _check_int(max_iter, "max_iter", "kmeans")
+    centers = centers.clone()
+    classes = torch.arange(centers.shape[0], device=x.device)
+    labels, n_iter = None, 0
+    while True:
+        d2 = ((x[:, None, :] - centers[None, :, :]) ** 2).sum(dim=2)  # (N, K)
+        new_labels = d2.argmin(dim=1)
+        if (labels is not None and torch.equal(new_labels, labels)) or n_iter == max_iter:
+            labels = new_labels
+            break
+        labels = new_labels
+        onehot = (labels[:, None] == classes).to(x.dtype)  # (N, K)
+        counts = onehot.sum(dim=0)
+        sums = onehot.T @ x  # (K, D)
+        centers = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centers)
+        n_iter += 1
+    inertia = d2.gather(1, labels[:, None]).sum()
+    return centers, labels, inertia, n_iter
+
+
+def pca_fit(x, *, n_components: int):
+    """``(mean (D,), components (K, D), explained_variance (K,))`` from the SVD of the centred data."""
+    _check_matrix(x, "x", "pca_fit")
+    _check_int(n_components, "n_components", "pca_fit", high=min(x.shape))
+    mean = x.mean(dim=0)
+    _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
+    components = vt[:n_components]  # (K, D)
+    rows = torch.arange(n_components, device=x.device)
+    signs = torch.sign(components[rows, components.abs().argmax(dim=1)])
+    components = components * signs[:, None]
+    explained_variance = s[:n_components] ** 2 / max(x.shape[0] - 1, 1)
+    return mean, components, explained_variance
+
+
+def pca_transform(x, mean, components):
+    """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
+    _check_matrix(x, "x", "pca_transform")
+    _check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    return (x - mean) @ components.T
+
+
+def pca_inverse_transform(z, mean, components):
+    """Map coordinates ``z`` (N, K) back to input space -> (N, D)."""
+    _check_matrix(z, "z", "pca_inverse_transform")
+    _check_matrix(components, "components", "pca_inverse_transform")
+    if z.shape[1] != components.shape[0]:
+        raise ValueError(
+            f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
+            f"(one per component). Got shape {_shape(z)} instead."
+        )
+    return z @ components + mean

@@ -1,0 +1,106 @@
+"""2-D and 1-D convolution in PyTorch from tensor operations: a loop version and an ``unfold`` (im2col) version.
+
+Twins of :mod:`helpers.numpy_impl.conv` (same names without ``_forward``; autograd supplies the backward).
+Layout as in PyTorch: x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out,). The lecture notes'
+weight tensor ``(Depth, Filters, F, F)`` is ``w.transpose(0, 1)`` of ours (groups=1).
+``F.unfold`` extracts the patches (im2col); the product with the weights is ours, so ``F.conv2d`` stays an
+independent oracle in the tests. Runs on whatever device and dtype its inputs have.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from helpers.numpy_impl.conv import conv_geometry
+
+__all__ = ["conv1d", "conv2d", "conv2d_naive", "depthwise_separable_conv2d"]
+
+
+def check_tensor(t, name: str, fn: str, ndim: int | None = None) -> torch.Tensor:
+    """``t`` as a floating tensor with ``ndim`` dimensions, or a clear error."""
+    if not isinstance(t, torch.Tensor):
+        raise TypeError(f"The '{name}' argument of {fn} must be a torch.Tensor. Got {type(t).__name__} instead.")
+    if not t.is_floating_point():
+        raise TypeError(f"The '{name}' argument of {fn} must have a floating dtype. Got {t.dtype} instead.")
+    if ndim is not None and t.dim() != ndim:
+        raise ValueError(f"The '{name}' argument of {fn} must have {ndim} dimensions. Got shape {tuple(t.shape)} instead.")
+    return t
+
+
+def pad2d(x, pads, value=0.0):
+    """Pad the last two axes by ``((top, bottom), (left, right))`` (F.pad wants them in reverse order)."""
+    (t, b), (l, r) = pads
+    return F.pad(x, (l, r, t, b), value=value)
+
+
+def _check_conv_args(x, w, b, fn):
+    check_tensor(x, "x", fn, 4)
+    check_tensor(w, "w", fn, 4)
+    check_tensor(b, "b", fn, 1)
+    if b.shape[0] != w.shape[0]:
+        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[0]},). Got {tuple(b.shape)} instead.")
+
+
+def conv2d_naive(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution by explicit loops over output pixels (all images and filters of a group at once). For teaching."""
+    fn = "conv2d_naive"
+    _check_conv_args(x, w, b, fn)
+    pads, (sh, sw), (dh, dw), (ho, wo) = conv_geometry(
+        tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    x_pad = pad2d(x, pads)
+    c_g, kh, kw = w.shape[1:]
+    o_g = w.shape[0] // groups
+    rows = []
+    for i in range(ho):
+        row = []
+        for j in range(wo):
+            patch = x_pad[:, :, i * sh: i * sh + dh * (kh - 1) + 1: dh, j * sw: j * sw + dw * (kw - 1) + 1: dw]
+            per_group = [
+                torch.einsum("nckl,ockl->no", patch[:, g * c_g:(g + 1) * c_g], w[g * o_g:(g + 1) * o_g])
+                for g in range(groups)
+            ]
+            row.append(torch.cat(per_group, dim=1) + b)  # (N, C_out)
+        rows.append(torch.stack(row, dim=-1))  # (N, C_out, W_out)
+    return torch.stack(rows, dim=-2)  # (N, C_out, H_out, W_out)
+
+
+def conv2d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+    """Convolution as ``unfold`` (im2col) + one batched matmul per group. Same arguments as ``F.conv2d``."""
+    fn = "conv2d"
+    _check_conv_args(x, w, b, fn)
+    pads, s, d, (ho, wo) = conv_geometry(
+        tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    n, c_out = x.shape[0], w.shape[0]
+    cols = F.unfold(pad2d(x, pads), w.shape[2:], dilation=d, stride=s)  # (N, C_in*kH*kW, L)
+    cols = cols.view(n, groups, -1, ho * wo)  # (N, G, C_in/G*kH*kW, L)
+    w_mat = w.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C_in/G*kH*kW)
+    out = torch.matmul(w_mat, cols)  # (N, G, C_out/G, L)
+    return out.reshape(n, c_out, ho, wo) + b.view(1, -1, 1, 1)
+
+
+def conv1d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
+    """1-D convolution as a 2-D one with height 1. x (N, C_in, L), w (C_out, C_in/groups, K) -> (N, C_out, L_out)."""
+    fn = "conv1d"
+    check_tensor(x, "x", fn, 3)
+    check_tensor(w, "w", fn, 3)
+    pad = (0, padding) if isinstance(padding, int) and not isinstance(padding, bool) else padding
+    if isinstance(padding, str) and padding == "full":
+        pad = (0, dilation * (w.shape[2] - 1))
+    out = conv2d(x.unsqueeze(2), w.unsqueeze(2), b, stride=(1, stride), padding=pad, dilation=(1, dilation),
+                 groups=groups)
+    return out.squeeze(2)  # (N, C_out, L_out)
+
+
+def depthwise_separable_conv2d(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
+    """Depthwise ``k x k`` convolution (``groups=C``) followed by a pointwise ``1 x 1`` convolution."""
+    fn = "depthwise_separable_conv2d"
+    check_tensor(x, "x", fn, 4)
+    if tuple(w_depth.shape[:2]) != (x.shape[1], 1):
+        raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). "
+                         f"Got {tuple(w_depth.shape)}.")
+    if tuple(w_point.shape[1:]) != (x.shape[1], 1, 1):
+        raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). "
+                         f"Got {tuple(w_point.shape)}.")
+    h = conv2d(x, w_depth, b_depth, stride=stride, padding=padding, dilation=dilation, groups=x.shape[1])
+    return conv2d(h, w_point, b_point)

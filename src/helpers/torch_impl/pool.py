@@ -1,0 +1,71 @@
+"""Pooling in PyTorch from tensor operations (``unfold`` + max/mean, ``scatter``): twins of :mod:`helpers.numpy_impl.pool`.
+
+Conventions of ``torch.nn.functional``: stride defaults to kernel_size, max pooling pads with ``-inf``,
+average pooling counts padded zeros. Autograd gives the backward passes.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from helpers.conv_arithmetic import pair
+from helpers.numpy_impl.pool import pool_geometry
+from helpers.torch_impl.conv import check_tensor, pad2d
+
+__all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d"]
+
+
+def _windows(x, fn, kernel_size, stride, padding, fill):
+    check_tensor(x, "x", fn, 4)
+    k, s, p, (ho, wo) = pool_geometry(tuple(x.shape), fn, kernel_size=kernel_size, stride=stride, padding=padding)
+    cols = F.unfold(pad2d(x, ((p[0], p[0]), (p[1], p[1])), fill), k, stride=s)  # (N, C*kH*kW, L)
+    return cols.view(x.shape[0], x.shape[1], k[0] * k[1], ho, wo), k, s, p
+
+
+def max_pool2d_with_indices(x, *, kernel_size, stride=None, padding=0):
+    """``(out, indices)`` with flat positions ``row * W + col`` of the maxima, like ``F.max_pool2d(return_indices=True)``."""
+    cols, (kh, kw), (sh, sw), p = _windows(x, "max_pool2d_with_indices", kernel_size, stride, padding, float("-inf"))
+    out, arg = cols.max(dim=2)  # (N, C, H_out, W_out); the gradient flows to the argmax only
+    ho, wo = out.shape[2:]
+    rows = torch.arange(ho, device=x.device).view(-1, 1) * sh + arg // kw - p[0]
+    cols_ = torch.arange(wo, device=x.device).view(1, -1) * sw + arg % kw - p[1]
+    return out, rows * x.shape[3] + cols_
+
+
+def max_pool2d(x, *, kernel_size, stride=None, padding=0):
+    """Max pooling. x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    cols, *_ = _windows(x, "max_pool2d", kernel_size, stride, padding, float("-inf"))
+    return cols.max(dim=2).values
+
+
+def avg_pool2d(x, *, kernel_size, stride=None, padding=0):
+    """Average pooling (padded zeros count). x (N, C, H, W) -> (N, C, H_out, W_out)."""
+    cols, *_ = _windows(x, "avg_pool2d", kernel_size, stride, padding, 0.0)
+    return cols.mean(dim=2)
+
+
+def global_avg_pool2d(x):
+    """Global average pooling. x (N, C, H, W) -> (N, C)."""
+    check_tensor(x, "x", "global_avg_pool2d", 4)
+    return x.mean(dim=(2, 3))
+
+
+def max_unpool2d(x, indices, *, kernel_size, stride=None, padding=0, output_size=None):
+    """Max-unpooling with ``scatter``: values back to their argmax positions, zeros elsewhere."""
+    fn = "max_unpool2d"
+    check_tensor(x, "x", fn, 4)
+    if not isinstance(indices, torch.Tensor) or indices.shape != x.shape or indices.is_floating_point():
+        raise ValueError(f"The 'indices' argument of {fn} must be an integer tensor of shape {tuple(x.shape)}. "
+                         f"Got {getattr(indices, 'dtype', type(indices))} {tuple(getattr(indices, 'shape', ()))} instead.")
+    k = pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None else pair(stride, "stride", fn)
+    p = pair(padding, "padding", fn, minimum=0)
+    if output_size is None:
+        output_size = tuple((n - 1) * sa - 2 * pa + ka for n, sa, pa, ka in zip(x.shape[2:], s, p, k))
+    h, w = pair(output_size, "output_size", fn)
+    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= h * w):
+        raise ValueError(f"The 'indices' argument of {fn} must lie in [0, {h * w}) for output size {(h, w)}.")
+    n, c = x.shape[:2]
+    out = x.new_zeros(n, c, h * w).scatter(2, indices.reshape(n, c, -1).long(), x.reshape(n, c, -1))
+    return out.view(n, c, h, w)

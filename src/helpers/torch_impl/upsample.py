@@ -1,0 +1,55 @@
+"""Transposed convolution and interpolation in PyTorch: twins of :mod:`helpers.numpy_impl.upsample`.
+
+The transposed convolution stamps ``w`` onto the output with one matmul and ``F.fold`` (col2im, the adjoint of
+``unfold``); interpolation multiplies by the same 1-D matrices as the NumPy version.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from helpers.conv_arithmetic import conv_transpose_output_size, pair
+from helpers.numpy_impl.upsample import interpolation_matrix as _interpolation_matrix_np
+from helpers.torch_impl.conv import check_tensor
+
+__all__ = ["conv_transpose2d", "interpolation_matrix", "upsample2d"]
+
+
+def conv_transpose2d(x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution. x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,) -> (N, C_out, H', W')."""
+    fn = "conv_transpose2d"
+    check_tensor(x, "x", fn, 4)
+    check_tensor(w, "w", fn, 4)
+    check_tensor(b, "b", fn, 1)
+    if not isinstance(groups, int) or groups < 1 or x.shape[1] % groups or w.shape[0] != x.shape[1]:
+        raise ValueError(f"{fn}: w must have shape (C_in={x.shape[1]}, C_out/groups, kH, kW) and groups must divide "
+                         f"C_in. Got w.shape={tuple(w.shape)}, groups={groups!r}.")
+    if b.shape[0] != w.shape[1] * groups:
+        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[1] * groups},). Got {tuple(b.shape)}.")
+    s, p = pair(stride, "stride", fn), pair(padding, "padding", fn, minimum=0)
+    op, d = pair(output_padding, "output_padding", fn, minimum=0), pair(dilation, "dilation", fn)
+    ho, wo = (conv_transpose_output_size(x.shape[2 + a], w.shape[2 + a], stride=s[a], padding=p[a],
+                                         output_padding=op[a], dilation=d[a]) for a in range(2))
+    n, c_in, h, w_in = x.shape
+    c_og, kh, kw = w.shape[1:]
+    x_g = x.reshape(n, groups, c_in // groups, h * w_in)  # (N, G, C_in/G, H W)
+    w_g = w.reshape(groups, c_in // groups, c_og * kh * kw)  # (G, C_in/G, C_out/G kH kW)
+    cols = torch.matmul(w_g.transpose(1, 2), x_g).reshape(n, groups * c_og * kh * kw, h * w_in)
+    full = tuple(d[a] * (w.shape[2 + a] - 1) + s[a] * (x.shape[2 + a] - 1) + 1 + op[a] for a in range(2))
+    out = F.fold(cols, full, (kh, kw), dilation=d, stride=s)  # (N, C_out, H_full, W_full): stamps add up
+    return out[:, :, p[0]: p[0] + ho, p[1]: p[1] + wo] + b.view(1, -1, 1, 1)
+
+
+def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest") -> np.ndarray:
+    """The ``(n_out, n_in)`` 1-D interpolation matrix (the same NumPy array as ``helpers.numpy_impl``'s)."""
+    return _interpolation_matrix_np(n_in, scale_factor, mode)
+
+
+def upsample2d(x, *, scale_factor=2, mode="nearest"):
+    """Nearest or bilinear upsampling (``align_corners=False``). x (N, C, H, W) -> (N, C, floor(H s), floor(W s))."""
+    check_tensor(x, "x", "upsample2d", 4)
+    a_h = torch.as_tensor(interpolation_matrix(x.shape[2], scale_factor, mode), dtype=x.dtype, device=x.device)
+    a_w = torch.as_tensor(interpolation_matrix(x.shape[3], scale_factor, mode), dtype=x.dtype, device=x.device)
+    return a_h @ x @ a_w.T  # (H', H) @ (N, C, H, W) @ (W, W')

@@ -16,11 +16,12 @@ NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test unit nbval execute lint clean vendor freeze
+.PHONY: help setup book test unit nbval test-html chromium execute lint clean vendor freeze
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
 	@echo "make test     set up .venv and run the unit tests and nbval over every notebook"
+	@echo "make test-html build the book, then test it in Chromium offline (links, console, math, sliders, Colab)"
 	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
 	@echo "make lint     ruff over src, tests, tools and the notebooks"
 	@echo "make clean    remove build outputs and caches (keeps .venv)"
@@ -37,6 +38,7 @@ vendor: $(STAMP)
 	$(BIN)/python tools/vendor.py
 
 book: $(STAMP) vendor
+	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build -W -n --keep-going --path-output . .
 	@echo "The book is in _build/html: open file://$(CURDIR)/_build/html/index.html"
 
@@ -48,13 +50,23 @@ unit: $(STAMP)
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(XDIST) -q $(NOTEBOOKS)
 
+# Browser tests of the built site; Debian's Chromium is installed when missing (needs root or sudo).
+test-html: book chromium
+	$(BIN)/python -m pytest tests_html -q
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
 # Re-run notebooks on a fresh kernel with pinned threads and store outputs + widget state.
 NB ?= $(NOTEBOOKS)
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NB)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tools book
+	$(BIN)/ruff check src tests tests_html tools book
 
 clean:
 	rm -rf _build _vendor .pytest_cache .ruff_cache .hypothesis

@@ -97,17 +97,17 @@ def assert_grads_close(ours, theirs, rtol=1e-9):
 def test_value_matches_torch_on_random_graphs(leaf_values, steps, weights):
     leaves = [Value(v) for v in leaf_values]
     nodes, resolved = build(leaves, steps, lambda v: np.array([v.data]))
-    out = sum((w * n for w, n in zip(weights, nodes[len(leaves):])), Value(0.0)) + nodes[-1]
+    out = sum((w * n for w, n in zip(weights, nodes[len(leaves):], strict=False)), Value(0.0)) + nodes[-1]
     out.backward()
 
     t_leaves = [torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in leaf_values]
     t_nodes, _ = build(t_leaves, steps, None, resolved=resolved)
-    t_out = sum(w * n for w, n in zip(weights, t_nodes[len(leaves):])) + t_nodes[-1]
+    t_out = sum(w * n for w, n in zip(weights, t_nodes[len(leaves):], strict=False)) + t_nodes[-1]
     t_out.backward()
 
-    for ours, theirs in zip(nodes, t_nodes):
+    for ours, theirs in zip(nodes, t_nodes, strict=True):
         np.testing.assert_allclose(ours.data, theirs.item(), rtol=1e-12, atol=1e-300)
-    for leaf, t_leaf in zip(leaves, t_leaves):
+    for leaf, t_leaf in zip(leaves, t_leaves, strict=True):
         expected = 0.0 if t_leaf.grad is None else t_leaf.grad.item()
         assert_grads_close(leaf.grad, expected)
 
@@ -244,18 +244,18 @@ def test_tensor_matches_torch_on_random_graphs(n, leaf_shapes, steps, seed):
     leaves = [Tensor(v) for v in leaf_values]
     nodes, resolved = run(leaves, Tensor)
     weights = [rng.uniform(-1, 1, size=node.shape) for node in nodes]  # a different weight per entry
-    out = sum(((node * Tensor(w)).sum() for node, w in zip(nodes, weights)), Tensor(0.0))
+    out = sum(((node * Tensor(w)).sum() for node, w in zip(nodes, weights, strict=True)), Tensor(0.0))
     out.backward()
 
     t_leaves = [torch.tensor(v, requires_grad=True) for v in leaf_values]
     t_nodes, _ = run(t_leaves, torch_const, resolved)
-    t_out = sum((node * torch_const(w)).sum() for node, w in zip(t_nodes, weights))
+    t_out = sum((node * torch_const(w)).sum() for node, w in zip(t_nodes, weights, strict=True))
     t_out.backward()
 
-    for ours, theirs in zip(nodes, t_nodes):
+    for ours, theirs in zip(nodes, t_nodes, strict=True):
         assert ours.shape == tuple(theirs.shape)
         np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-11, atol=1e-12)
-    for leaf, t_leaf in zip(leaves, t_leaves):
+    for leaf, t_leaf in zip(leaves, t_leaves, strict=True):
         assert leaf.grad.shape == leaf.shape
         assert_grads_close(leaf.grad, t_leaf.grad.numpy())
 
@@ -329,7 +329,8 @@ def test_tensor_transpose_gradient_uses_the_inverse_permutation(axes):
 
 def test_tensor_two_layer_net_with_cross_entropy_matches_torch():
     rng = np.random.default_rng(0)
-    x, w1, b1, w2 = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 2))
+    x, w1 = rng.normal(size=(5, 4)), rng.normal(size=(4, 3))
+    b1, w2 = rng.normal(size=3), rng.normal(size=(3, 2))
     onehot = np.eye(2)[[0, 1, 1, 0, 1]]
 
     def loss(x, w1, b1, w2, onehot):
@@ -344,7 +345,7 @@ def test_tensor_two_layer_net_with_cross_entropy_matches_torch():
     l_theirs = loss(*theirs, torch_const(onehot))
     l_theirs.backward()
     assert l_ours.data == pytest.approx(l_theirs.item(), rel=1e-13)
-    for a, b in zip(ours, theirs):
+    for a, b in zip(ours, theirs, strict=True):
         assert_grads_close(a.grad, b.grad.numpy(), rtol=1e-12)
 
 
@@ -381,8 +382,10 @@ def test_tensor_gradients_accumulate_on_leaves_only():
     (lambda: Tensor([1.0]) ** Tensor([2.0]), TypeError, "int or float constant. Got Tensor"),
     (lambda: Tensor(np.ones((2, 2))).sum(axis=2), ValueError, r"ints in \[-2, 2\). Got 2"),
     (lambda: Tensor(np.ones((2, 2))).transpose((0, 0)), ValueError, r"permutation of \(0, 1\)"),
-    (lambda: Tensor(np.ones(3)).exp().backward(), ValueError, r"non-scalar output. Got an output of shape \(3,\)"),
-    (lambda: Tensor(np.ones(3)).exp().backward(np.ones(2)), ValueError, r"must have shape \(3,\). Got \(2,\)"),
+    (lambda: Tensor(np.ones(3)).exp().backward(), ValueError, r"non-scalar output. Got an output of "
+                                                              r"shape \(3,\)"),
+    (lambda: Tensor(np.ones(3)).exp().backward(np.ones(2)), ValueError, r"must have shape \(3,\). Got "
+                                                                        r"\(2,\)"),
     (lambda: Tensor(np.ones((0, 2))).mean(axis=0), ValueError, "empty axis"),
 ])
 def test_tensor_validation(make, error, message):

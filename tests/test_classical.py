@@ -252,8 +252,8 @@ def test_pca_matches_sklearn_up_to_sign():
 def test_log_densities_against_torch_distributions():
     x = np.linspace(-3, 3, 13)
     td = torch.distributions
-    np.testing.assert_allclose(hn.normal_log_pdf(x, 0.5, 1.5), td.Normal(0.5, 1.5).log_prob(T(x)).numpy(), rtol=1e-12)
-    np.testing.assert_allclose(hn.laplace_log_pdf(x, -1.0, 0.7), td.Laplace(-1.0, 0.7).log_prob(T(x)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hn.normal_log_pdf(x, 0.5, 1.5), td.Normal(T(np.array(0.5)), T(np.array(1.5))).log_prob(T(x)).numpy(), rtol=1e-12)
+    np.testing.assert_allclose(hn.laplace_log_pdf(x, -1.0, 0.7), td.Laplace(T(np.array(-1.0)), T(np.array(0.7))).log_prob(T(x)).numpy(), rtol=1e-12)
     np.testing.assert_allclose(ht.normal_log_pdf(T(x), 0.5, 1.5).numpy(), hn.normal_log_pdf(x, 0.5, 1.5), rtol=1e-12)
     np.testing.assert_allclose(ht.laplace_log_pdf(T(x), -1.0, 0.7).numpy(), hn.laplace_log_pdf(x, -1.0, 0.7), rtol=1e-12)
     k = np.array([0, 1, 1, 0])
@@ -301,7 +301,7 @@ def test_continuous_kl_closed_forms_against_quadrature(mp, sp, mq, sq):
         assert closed == pytest.approx(_quad_kl(lp, lq), abs=1e-7), fn.__name__
         assert float(getattr(ht, fn.__name__)(mp, sp, mq, sq)) == pytest.approx(closed, rel=1e-12)
     td = torch.distributions
-    want = td.kl_divergence(td.Normal(mp, sp), td.Normal(mq, sq)).item()
+    want = td.kl_divergence(*(td.Normal(*map(T, map(np.array, a))) for a in ((mp, sp), (mq, sq)))).item()
     assert float(hn.kl_normal_normal(mp, sp, mq, sq)) == pytest.approx(want, rel=1e-10, abs=1e-14)
 
 
@@ -311,9 +311,9 @@ def test_kl_normal_laplace_monte_carlo_and_entropies():
     mc = np.mean(hn.normal_log_pdf(xs, 0.2, 1.3) - hn.laplace_log_pdf(xs, -0.4, 0.9))
     assert float(hn.kl_normal_laplace(0.2, 1.3, -0.4, 0.9)) == pytest.approx(mc, abs=5e-3)
     td = torch.distributions
-    assert float(hn.normal_entropy(0.1)) == pytest.approx(td.Normal(0.0, 0.1).entropy().item())
+    assert float(hn.normal_entropy(0.1)) == pytest.approx(td.Normal(T(np.array(0.0)), T(np.array(0.1))).entropy().item())
     assert float(hn.normal_entropy(0.1)) < 0  # differential entropy can be negative (the notes claim ≥ 0)
-    assert float(hn.laplace_entropy(0.7)) == pytest.approx(td.Laplace(0.0, 0.7).entropy().item())
+    assert float(hn.laplace_entropy(0.7)) == pytest.approx(td.Laplace(T(np.array(0.0)), T(np.array(0.7))).entropy().item())
 
 
 def test_e35_optimal_laplace_scale_is_sqrt_2_over_pi_sigma():

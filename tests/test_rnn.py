@@ -16,7 +16,7 @@ import helpers.torch_impl as ht
 
 
 def _numerical_grad(f, a, eps=1e-6):
-    """Centred differences of the scalar f() with respect to every entry of a (modified in place, restored)."""
+    """Centred differences of the scalar f() w.r.t. every entry of a (changed in place, then restored)."""
     g = np.zeros_like(a)
     for idx in np.ndindex(a.shape):
         old = a[idx]
@@ -30,9 +30,15 @@ def _numerical_grad(f, a, eps=1e-6):
 
 
 def _lstm_arrays(rng, N=2, D=3, H=2):
-    return [rng.standard_normal((N, D)), rng.standard_normal((N, H)), rng.standard_normal((N, H)),
-            rng.normal(0, 0.7, (4 * H, D)), rng.normal(0, 0.7, (4 * H, H)), rng.normal(0, 0.3, 4 * H),
-            rng.normal(0, 0.3, 4 * H)]
+    return [
+        rng.standard_normal((N, D)),
+        rng.standard_normal((N, H)),
+        rng.standard_normal((N, H)),
+        rng.normal(0, 0.7, (4 * H, D)),
+        rng.normal(0, 0.7, (4 * H, H)),
+        rng.normal(0, 0.3, 4 * H),
+        rng.normal(0, 0.3, 4 * H),
+    ]
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -68,8 +74,14 @@ def test_lstm_cell_matches_numpy_ours_and_torch_lstmcell(seed):
 def _layer_inputs(mode, rng, T=5, N=2, D=2, H=3):
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[mode]
     states = [rng.standard_normal((N, H)) for _ in range(2 if mode == "lstm" else 1)]
-    return [rng.standard_normal((T, N, D)), *states, rng.normal(0, 0.6, (gates * H, D)),
-            rng.normal(0, 0.6, (gates * H, H)), rng.normal(0, 0.3, gates * H), rng.normal(0, 0.3, gates * H)]
+    return [
+        rng.standard_normal((T, N, D)),
+        *states,
+        rng.normal(0, 0.6, (gates * H, D)),
+        rng.normal(0, 0.6, (gates * H, H)),
+        rng.normal(0, 0.3, gates * H),
+        rng.normal(0, 0.3, gates * H),
+    ]
 
 
 @pytest.mark.parametrize("mode", ["rnn", "lstm", "gru"])
@@ -84,7 +96,7 @@ def test_bptt_matches_finite_differences_for_a_loss_on_one_time_step(mode, t_los
     dout = np.zeros_like(out)
     dout[t_loss] = rng.standard_normal(out.shape[1:])
     grads = backward(dout, cache)
-    assert np.all(grads[0][t_loss + 1:] == 0)  # the future cannot influence the past
+    assert np.all(grads[0][t_loss + 1 :] == 0)  # the future cannot influence the past
     for g, a in zip(grads, arrays, strict=True):
         num = _numerical_grad(lambda: float((forward(*arrays)[0] * dout).sum()), a)
         np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
@@ -104,7 +116,7 @@ def test_weight_gradient_is_the_sum_of_per_step_gradients():
     np.testing.assert_allclose(grads[3], total)
 
 
-# ---------------------------------------------------------------- eigenvalues and vanishing/exploding gradients
+# ---------------------------------------------------------------- eigenvalues, vanishing/exploding gradients
 def _orthogonal(rng, n):
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
@@ -112,7 +124,7 @@ def _orthogonal(rng, n):
 
 @pytest.mark.parametrize("rho", [0.5, 0.9, 1.0, 1.1, 1.5])
 def test_linear_rnn_gradient_scales_as_spectral_radius_power(rho):
-    """h_t = W h_{t-1} with W = rho * Q (Q orthogonal, all |eigenvalues| = rho): ||dL/dh_0|| = rho^T ||dL/dh_T||."""
+    """h_t = W h_{t-1}, W = rho * Q (Q orthogonal, |eigenvalues| = rho): ||dL/dh_0|| = rho^T ||dL/dh_T||."""
     rng = np.random.default_rng(0)
     w = rho * _orthogonal(rng, 6)
     assert np.allclose(np.abs(np.linalg.eigvals(w)), rho)
@@ -125,12 +137,18 @@ def test_linear_rnn_gradient_scales_as_spectral_radius_power(rho):
 
 
 def test_tanh_rnn_gradient_is_bounded_by_spectral_norm_power():
-    """|tanh'| <= 1, so ||dL/dh_{T-k}|| <= ||W||_2^k ||dL/dh_T||: a contracting W must make gradients vanish."""
+    """|tanh'| <= 1, so ||dL/dh_{T-k}|| <= ||W||_2^k ||dL/dh_T||: a contracting W makes gradients vanish."""
     rng = np.random.default_rng(1)
     H, T = 5, 40
     w_hh = 0.8 * _orthogonal(rng, H)
-    arrays = [rng.standard_normal((T, 1, 2)), np.zeros((1, H)), rng.normal(0, 0.5, (H, 2)), w_hh,
-              np.zeros(H), np.zeros(H)]
+    arrays = [
+        rng.standard_normal((T, 1, 2)),
+        np.zeros((1, H)),
+        rng.normal(0, 0.5, (H, 2)),
+        w_hh,
+        np.zeros(H),
+        np.zeros(H),
+    ]
     _, cache = hn.rnn_layer_forward(*arrays)
     dh, norms = np.ones((1, H)), []  # dL/dh_T for L = sum(h_T)
     for t in reversed(range(T)):
@@ -157,7 +175,7 @@ def test_lstm_cell_state_carries_gradient_unchanged_when_forget_gate_is_open():
     rng = np.random.default_rng(2)
     H, D, T = 3, 2, 50
     b = np.zeros(4 * H)
-    b[:H], b[H:2 * H], b[3 * H:] = -60.0, 60.0, -60.0  # i ~ 0, f ~ 1, o ~ 0
+    b[:H], b[H : 2 * H], b[3 * H :] = -60.0, 60.0, -60.0  # i ~ 0, f ~ 1, o ~ 0
     x = rng.standard_normal((T, 1, D))
     c = rng.standard_normal((1, H))
     h = np.zeros((1, H))
@@ -180,15 +198,19 @@ _grad_lists = st.tuples(st.integers(0, 2**32 - 1), st.integers(1, 3), st.floats(
 def test_clip_grad_norm_matches_torch(drawn, norm_type):
     seed, count, max_norm = drawn
     rng = np.random.default_rng(seed)
-    grads = [rng.standard_normal(rng.integers(1, 4, size=rng.integers(1, 3))) * rng.uniform(0.1, 5)
-             for _ in range(count)]
+    grads = [
+        rng.standard_normal(rng.integers(1, 4, size=rng.integers(1, 3))) * rng.uniform(0.1, 5)
+        for _ in range(count)
+    ]
     params = [torch.zeros(g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
     for p, g in zip(params, grads, strict=True):
         p.grad = torch.tensor(g)
     total_ref = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type, foreach=False)
     before = [g.copy() for g in grads]
     clipped, total = hn.clip_grad_norm(grads, max_norm=max_norm, norm_type=norm_type)
-    clipped_t, total_t = ht.clip_grad_norm([torch.tensor(g) for g in grads], max_norm=max_norm, norm_type=norm_type)
+    clipped_t, total_t = ht.clip_grad_norm(
+        [torch.tensor(g) for g in grads], max_norm=max_norm, norm_type=norm_type
+    )
     assert np.isclose(total, total_ref.item()) and np.isclose(total_t.item(), total_ref.item())
     for c, ct, p, b, g in zip(clipped, clipped_t, params, before, grads, strict=True):
         np.testing.assert_allclose(c, p.grad.numpy(), rtol=1e-12)
@@ -223,17 +245,27 @@ def test_clip_grad_norm_keeps_direction_and_leaves_small_gradients_alone():
 # ---------------------------------------------------------------- validation messages
 def _rnn_args(lib, T=3, N=2, D=2, H=4, gates=1):
     make = np.zeros if lib is hn else (lambda s: torch.zeros(s, dtype=torch.float64))
-    return [make((T, N, D)), make((N, H)), make((gates * H, D)), make((gates * H, H)), make(gates * H),
-            make(gates * H)]
+    return [
+        make((T, N, D)),
+        make((N, H)),
+        make((gates * H, D)),
+        make((gates * H, H)),
+        make(gates * H),
+        make(gates * H),
+    ]
 
 
 @pytest.mark.parametrize("lib,fn", [(hn, "rnn_layer_forward"), (ht, "rnn_layer")])
 def test_validation_messages_of_the_layer(lib, fn):
     f = getattr(lib, fn)
     args = _rnn_args(lib)
-    with pytest.raises(ValueError, match=rf"The 'h0' argument of {fn} must have shape \(2, 4\). Got \(2, 3\)"):
+    with pytest.raises(
+        ValueError, match=rf"The 'h0' argument of {fn} must have shape \(2, 4\). Got \(2, 3\)"
+    ):
         f(args[0], args[1][:, :3], *args[2:])
-    with pytest.raises(ValueError, match=rf"The 'w_ih' argument of {fn} must have shape \(4, 2\). Got \(4, 5\)"):
+    with pytest.raises(
+        ValueError, match=rf"The 'w_ih' argument of {fn} must have shape \(4, 2\). Got \(4, 5\)"
+    ):
         f(args[0], args[1], _rnn_args(lib, D=5)[2], *args[3:])
     with pytest.raises(ValueError, match=rf"The 'x' argument of {fn} must have shape \(T, N, D\)"):
         f(args[0][0], *args[1:])
@@ -252,12 +284,46 @@ def test_validation_messages_of_gates_and_stacks(lib):
     with pytest.raises(ValueError, match=rf"The 'mode' argument of multilayer_rnn{suffix} must be one of"):
         getattr(lib, "multilayer_rnn" + suffix)(args[0], args[1][None], *args[2:], mode="elman")
     with pytest.raises(ValueError, match=r"must be 4 arrays .* multiple of 8. Got 4"):
-        getattr(lib, "multilayer_rnn" + suffix)(args[0], args[1][None], *args[2:], mode="gru", bidirectional=True)
-    with pytest.raises(ValueError, match=r"The 'state0' argument of multilayer_rnn.* must have shape \(1, 2, 2, 4\)"):
+        getattr(lib, "multilayer_rnn" + suffix)(
+            args[0], args[1][None], *args[2:], mode="gru", bidirectional=True
+        )
+    with pytest.raises(
+        ValueError,
+        match=r"The 'state0' argument of multilayer_rnn.* must have shape \(L\*D, 2, N, H\). "
+        r"Got shape \(1, 2, 4\)",
+    ):
         getattr(lib, "multilayer_rnn" + suffix)(args[0], args[1][None], *args[2:], mode="lstm")
-    with pytest.raises(ValueError, match=r"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got 0"):
+    with pytest.raises(
+        ValueError, match=r"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got 0"
+    ):
         lib.clip_grad_norm([args[1]], max_norm=0)
-    with pytest.raises(ValueError, match=r"The 'clip_value' argument of clip_grad_value must be a number > 0"):
+    with pytest.raises(
+        ValueError, match=r"The 'clip_value' argument of clip_grad_value must be a number > 0"
+    ):
         lib.clip_grad_value([args[1]], clip_value=-1.0)
     with pytest.raises(TypeError, match=r"The 'grads' argument of clip_grad_value must be a float"):
         lib.clip_grad_value([1, 2], clip_value=1.0)
+
+
+# ---------------------------------------------------------------- exercise checkers of chapter 11
+def test_chapter_11_checkers_accept_right_and_reject_wrong_answers(capsys):
+    from helpers.exercises import ch11
+
+    assert ch11.check_rnn_step(lambda *a: hn.rnn_cell_forward(*a)[0])
+    assert not ch11.check_rnn_step(lambda x, h, wi, wh, bi, bh: np.tanh(x @ wi.T + h @ wh.T + bi))
+    assert ch11.check_lstm_step(lambda *a: hn.lstm_cell_forward(*a)[0])
+
+    def tanh_output_gate(x, h, c, wi, wh, bi, bh):  # the lecture notes' slip
+        i, f, g, o = np.split(x @ wi.T + bi + h @ wh.T + bh, 4, axis=1)
+        sig = lambda a: 1 / (1 + np.exp(-a))
+        c_next = sig(f) * c + sig(i) * np.tanh(g)
+        return np.tanh(o) * np.tanh(c_next), c_next
+
+    assert not ch11.check_lstm_step(tanh_output_gate)
+    assert "SIGMOID output gate" in capsys.readouterr().out
+    assert ch11.check_gru_step(lambda *a: hn.gru_cell_forward(*a)[0])
+    assert ch11.check_vanishing_steps(66) and not ch11.check_vanishing_steps(65)
+    assert ch11.check_lstm_parameter_count(2560) and not ch11.check_lstm_parameter_count(2520)
+    assert ch11.check_clip_by_norm(lambda g, m: hn.clip_grad_norm(g, max_norm=m)[0])
+    assert not ch11.check_clip_by_norm(lambda g, m: [x * min(1, m / np.linalg.norm(x)) for x in g])
+    assert not ch11.check_rnn_step(lambda *a: 1 / 0)

@@ -33,7 +33,8 @@ def _is_float_dtype(value) -> bool:
 
 def _is_int_dtype(value) -> bool:
     if _is_tensor(value):
-        return not value.dtype.is_floating_point and not value.dtype.is_complex and str(value.dtype) != "torch.bool"
+        dtype = value.dtype
+        return not dtype.is_floating_point and not dtype.is_complex and str(dtype) != "torch.bool"
     return np.issubdtype(value.dtype, np.integer)
 
 
@@ -46,7 +47,8 @@ def check_array(value, name: str, func: str, *, tensor: bool = False, kind: str 
     container = "torch.Tensor" if tensor else "NumPy array"
     ok_type = _is_tensor(value) if tensor else isinstance(value, np.ndarray)
     if not ok_type:
-        raise TypeError(f"The {name!r} argument of {func} must be a {container}. Got {_describe(value)} instead.")
+        raise TypeError(f"The {name!r} argument of {func} must be a {container}. "
+                        f"Got {_describe(value)} instead.")
     kinds = {
         "float": (_is_float_dtype, "a floating-point dtype"),
         "int": (_is_int_dtype, "an integer dtype"),
@@ -56,7 +58,8 @@ def check_array(value, name: str, func: str, *, tensor: bool = False, kind: str 
     }
     test, expected = kinds[kind]
     if not test(value):
-        raise TypeError(f"The {name!r} argument of {func} must have {expected}. Got {_describe(value)} instead.")
+        raise TypeError(f"The {name!r} argument of {func} must have {expected}. "
+                        f"Got {_describe(value)} instead.")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and value.ndim not in allowed:
         want = " or ".join(str(a) for a in allowed)
@@ -87,7 +90,8 @@ def check_real(value, name: str, func: str, *, low=None, high=None, low_open=Fal
         left = ("(" if low_open else "[") + ("-inf" if low is None else f"{low:g}")
         right = ("inf" if high is None else f"{high:g}") + (")" if high_open else "]")
         interval = f" in {left}, {right}"
-    message = f"The {name!r} argument of {func} must be a real number{interval}. Got {_describe(value)} instead."
+    message = (f"The {name!r} argument of {func} must be a real number{interval}. "
+               f"Got {_describe(value)} instead.")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(message)
     if not np.isfinite(value):
@@ -102,7 +106,8 @@ def check_real(value, name: str, func: str, *, low=None, high=None, low_open=Fal
 def check_int(value, name: str, func: str, *, low: int | None = None) -> int:
     bound = "" if low is None else f" >= {low}"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"The {name!r} argument of {func} must be an int{bound}. Got {_describe(value)} instead.")
+        raise TypeError(f"The {name!r} argument of {func} must be an int{bound}. "
+                        f"Got {_describe(value)} instead.")
     if low is not None and value < low:
         raise ValueError(f"The {name!r} argument of {func} must be an int{bound}. Got {value!r} instead.")
     return int(value)

@@ -28,7 +28,8 @@ def _as_value(x) -> Value:
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return Value(x)
-    raise TypeError(f"A Value can only be combined with a Value or a real number. Got {type(x).__name__} instead.")
+    raise TypeError("A Value can only be combined with a Value or a real number. Got "
+                    f"{type(x).__name__} instead.")
 
 
 class Value:
@@ -43,7 +44,8 @@ class Value:
 
     def __init__(self, data, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         if not isinstance(data, numbers.Real) or isinstance(data, bool):
-            raise TypeError(f"The 'data' argument of Value must be a real number. Got {type(data).__name__} instead.")
+            raise TypeError("The 'data' argument of Value must be a real number. Got "
+                            f"{type(data).__name__} instead.")
         self.data = float(data)
         self.grad = 0.0
         self._backward = lambda: None  # leaves have nothing to pass on
@@ -105,7 +107,8 @@ class Value:
     def __pow__(self, exponent) -> Value:
         if not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
             raise TypeError(
-                f"The exponent of Value.__pow__ must be an int or float constant. Got {type(exponent).__name__} instead."
+                "The exponent of Value.__pow__ must be an int or float constant. Got "
+                f"{type(exponent).__name__} instead."
             )
         if self.data < 0 and not float(exponent).is_integer():
             raise ValueError(f"A negative Value ({self.data!r}) has no real power {exponent!r}.")

@@ -67,7 +67,8 @@ class Tensor:
     def __init__(self, data, _children: tuple[Tensor, ...] = (), _op: str = "", label: str = ""):
         array = np.asarray(data)
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool) or np.iscomplexobj(array):
-            raise TypeError(f"The 'data' argument of Tensor must be real numbers. Got dtype {array.dtype} instead.")
+            raise TypeError("The 'data' argument of Tensor must be real numbers. Got dtype "
+                            f"{array.dtype} instead.")
         self.data = np.array(array, dtype=np.float64)  # a private float64 copy
         self.grad = np.zeros_like(self.data)
         self._backward = lambda: None
@@ -211,7 +212,8 @@ class Tensor:
         axes = _normalize_axis(axis, self.ndim, "mean")
         count = int(np.prod([self.shape[a] for a in axes]))
         if count == 0:
-            raise ValueError(f"Tensor.mean over an empty axis (shape {self.shape}, axis {axis!r}) is undefined.")
+            raise ValueError(f"Tensor.mean over an empty axis (shape {self.shape}, axis {axis!r}) is "
+                             "undefined.")
         return self.sum(axis=axes, keepdims=keepdims) * (1.0 / count)
 
     def reshape(self, *shape) -> Tensor:
@@ -229,7 +231,8 @@ class Tensor:
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         axes = tuple(axes) if axes else tuple(reversed(range(self.ndim)))
         if sorted(axes) != list(range(self.ndim)):
-            raise ValueError(f"The axes of Tensor.transpose must be a permutation of {tuple(range(self.ndim))}. "
+            raise ValueError("The axes of Tensor.transpose must be a permutation of "
+                             f"{tuple(range(self.ndim))}. "
                              f"Got {axes!r} instead.")
         out = Tensor(self.data.transpose(axes), (self,), "transpose")
 

@@ -110,7 +110,8 @@ class GradientCheck:
 
     def __str__(self) -> str:
         lines = [f"  {name}: relative error {err:.2e}" for name, err in self.errors.items()]
-        return "\n".join([f"gradient check: {self.verdict} (max relative error {self.max_error:.2e})", *lines])
+        head = f"gradient check: {self.verdict} (max relative error {self.max_error:.2e})"
+        return "\n".join([head, *lines])
 
 
 def _names(f, n):

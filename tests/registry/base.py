@@ -34,7 +34,8 @@ class ParityCase:
     atol: float = 1e-9
     finite_differences: bool = True  # False only for functions with kinks hit with positive probability
     notes: str = field(default="")
-    # finite differences are noisier than float64 parity: |numeric - analytic| <= fd_atol + fd_rtol * max|numeric|
+    # finite differences are noisier than float64 parity:
+    # |numeric - analytic| <= fd_atol + fd_rtol * max|numeric|
     fd_rtol: float = 1e-5
     fd_atol: float = 1e-6
 

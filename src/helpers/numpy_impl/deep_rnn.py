@@ -4,7 +4,8 @@
 * Stacking: the output sequence of layer l is the input sequence of layer l + 1.
 * Bidirectional: a second layer with its own weights reads the sequence backwards; its outputs are flipped
   back and concatenated with the forward outputs along the features, ``[forward, reverse]``, so every
-  time step sees the past and the future (Schuster & Paliwal, "Bidirectional recurrent neural networks", 1997).
+  time step sees the past and the future (Schuster & Paliwal, "Bidirectional recurrent neural networks",
+  1997).
 
 Arrays follow PyTorch's layout: ``state0`` is (L*D, N, H) (D = 2 if bidirectional else 1), for the LSTM
 (L*D, 2, N, H) with ``state0[k, 0]`` = h0 and ``state0[k, 1]`` = c0; ``weights`` are four arrays
@@ -33,7 +34,7 @@ def multilayer_rnn_forward(x, state0, *weights, mode="rnn_tanh", bidirectional=F
         for d in range(num_dirs):
             k = layer * num_dirs + d
             seq = inp if d == 0 else inp[::-1]  # the reverse direction reads time backwards
-            out, cache = _layer_forward(mode, seq, state0[k], weights[4 * k: 4 * k + 4])
+            out, cache = _layer_forward(mode, seq, state0[k], weights[4 * k : 4 * k + 4])
             outs.append(out if d == 0 else out[::-1])  # flip back so out[t] belongs to step t
             caches.append(cache)
         inp = np.concatenate(outs, axis=2)  # (T, N, D*H)
@@ -58,7 +59,7 @@ def multilayer_rnn_backward(dout, cache):
                 dstate[k, 0], dstate[k, 1] = grads[1], grads[2]
             else:
                 dstate[k] = grads[1]
-            dweights[4 * k: 4 * k + 4] = grads[-4:]
+            dweights[4 * k : 4 * k + 4] = grads[-4:]
     return (dinp, dstate, *dweights)
 
 
@@ -83,16 +84,24 @@ def _check(x, state0, weights, mode, bidirectional):
     if mode not in RNN_MODES:
         raise ValueError(f"The 'mode' argument of {fn} must be one of {RNN_MODES}. Got {mode!r} instead.")
     if not isinstance(bidirectional, bool):
-        raise TypeError(f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead.")
+        raise TypeError(
+            f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead."
+        )
     num_dirs = 2 if bidirectional else 1
     if len(weights) == 0 or len(weights) % (4 * num_dirs):
-        raise ValueError(f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
-                         f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead.")
+        raise ValueError(
+            f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
+            f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead."
+        )
     num_layers = len(weights) // (4 * num_dirs)
     _check_array(fn, "x", x, 3, "(T, N, D)")
     lstm = mode == "lstm"
     _check_array(fn, "state0", state0, 4 if lstm else 3, "(L*D, 2, N, H)" if lstm else "(L*D, N, H)")
     hidden = state0.shape[-1]
-    expected = (num_layers * num_dirs, 2, x.shape[1], hidden) if lstm else (num_layers * num_dirs, x.shape[1], hidden)
+    expected = (
+        (num_layers * num_dirs, 2, x.shape[1], hidden)
+        if lstm
+        else (num_layers * num_dirs, x.shape[1], hidden)
+    )
     _check_shape(fn, "state0", state0, expected)
     return num_dirs, num_layers

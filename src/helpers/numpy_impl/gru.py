@@ -68,8 +68,12 @@ def gru_layer_backward(dout, cache):
     T = len(caches)
     dx = np.zeros((T, *caches[0][0].shape))
     dh = np.zeros_like(caches[0][1])
-    grads = [np.zeros_like(caches[0][2]), np.zeros_like(caches[0][3]),
-             np.zeros(caches[0][3].shape[0]), np.zeros(caches[0][3].shape[0])]
+    grads = [
+        np.zeros_like(caches[0][2]),
+        np.zeros_like(caches[0][3]),
+        np.zeros(caches[0][3].shape[0]),
+        np.zeros(caches[0][3].shape[0]),
+    ]
     for t in reversed(range(T)):
         dx[t], dh, *step = gru_cell_backward(dout[t] + dh, caches[t])
         for total, g in zip(grads, step, strict=True):

@@ -68,7 +68,7 @@ def relu_backward(dout, cache):
 
 
 def leaky_relu_forward(x, *, negative_slope=0.01):
-    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (PyTorch's default slope 0.01; some slides use 0.1)."""
+    """``x`` for ``x > 0``, ``negative_slope * x`` otherwise (PyTorch's default 0.01; some slides use 0.1)."""
     check_array(x, "x", "leaky_relu_forward")
     a = check_real(negative_slope, "negative_slope", "leaky_relu_forward")
     return np.where(x > 0, x, a * x), (x, a)
@@ -290,13 +290,14 @@ def dropout_noninverted_backward(dout, cache):
 
 
 def flatten_forward(x, *, start_dim=1, end_dim=-1):
-    """Merge the axes ``start_dim..end_dim`` into one, like ``torch.flatten`` (default: keep the batch axis)."""
+    """Merge the axes ``start_dim..end_dim`` into one, like ``torch.flatten`` (default: keep axis 0)."""
     check_array(x, "x", "flatten_forward", kind="any")
     ndim = max(x.ndim, 1)
     s = check_dim(start_dim, ndim, "start_dim", "flatten_forward")
     e = check_dim(end_dim, ndim, "end_dim", "flatten_forward")
     if s > e:
-        raise ValueError(f"The 'start_dim' argument of flatten_forward must not come after end_dim={end_dim}. "
+        raise ValueError(f"The 'start_dim' argument of flatten_forward must not come after "
+                         f"end_dim={end_dim}. "
                          f"Got {start_dim!r} instead.")
     if x.ndim == 0:
         return x.reshape(1), x.shape

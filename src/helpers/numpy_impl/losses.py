@@ -1,6 +1,7 @@
 """Loss functions with hand-written gradients (NumPy, float64).
 
-``<loss>_forward(prediction, target, **hp) -> (loss, cache)`` and ``<loss>_backward(dout, cache) -> (dpred,)``.
+``<loss>_forward(prediction, target, **hp) -> (loss, cache)`` and
+``<loss>_backward(dout, cache) -> (dpred,)``.
 Targets (regression targets, 0/1 or soft labels, class indices) are data, not parameters: the backward pass
 returns the gradient with respect to the prediction only. ``reduction`` is "mean" (default), "sum" or
 "none", as in ``torch.nn.functional``. The PyTorch twins live in :mod:`helpers.torch_impl.losses`.
@@ -98,7 +99,8 @@ def binary_cross_entropy_forward(p, y, *, reduction="mean"):
     """
     _pair(p, y, "binary_cross_entropy_forward", reduction, xname="p")
     if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError(f"The 'p' argument of binary_cross_entropy_forward must hold probabilities in [0, 1]. "
+        raise ValueError(f"The 'p' argument of binary_cross_entropy_forward must hold probabilities "
+                         f"in [0, 1]. "
                          f"Got values in [{p.min():.4g}, {p.max():.4g}] instead.")
     with np.errstate(divide="ignore"):
         losses = -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log1p(-p), -100.0))
@@ -114,7 +116,8 @@ def binary_cross_entropy_backward(dout, cache):
 def binary_cross_entropy_with_logits_forward(z, y, *, reduction="mean"):
     """BCE of ``sigmoid(z)`` computed from the logits ``z``, stably for any ``|z|``.
 
-    ``-(y log s + (1-y) log(1-s))`` with ``s = sigmoid(z)`` simplifies to ``max(z, 0) - z y + log(1 + e^{-|z|})``.
+    ``-(y log s + (1-y) log(1-s))`` with ``s = sigmoid(z)`` simplifies to
+    ``max(z, 0) - z y + log(1 + e^{-|z|})``.
     """
     _pair(z, y, "binary_cross_entropy_with_logits_forward", reduction, xname="z")
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
@@ -144,7 +147,7 @@ def softmax_cross_entropy_forward(scores, y, *, reduction="mean"):
     """Cross-entropy of softmax(scores) against integer labels, like ``F.cross_entropy``.
 
     Uses ``-log softmax(s)_y = logsumexp(s) - s_y`` with the maximum subtracted first (never overflows).
-    Shapes: scores ``(N, C)`` or ``(N, C, d1, ...)``, y ``(N,)`` or ``(N, d1, ...)`` with values in ``[0, C)``.
+    Shapes: scores ``(N, C)`` or ``(N, C, d1, ...)``, y ``(N,)`` or ``(N, d1, ...)``, values in ``[0, C)``.
     """
     _check_labels(scores, y, "softmax_cross_entropy_forward")
     check_choice(reduction, "reduction", "softmax_cross_entropy_forward", _REDUCTIONS)

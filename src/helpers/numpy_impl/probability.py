@@ -142,7 +142,7 @@ def kl_normal_laplace(loc_p, scale_p, loc_q, scale_q):
     _check_scale(scale_p, "scale_p", "kl_normal_laplace")
     _check_scale(scale_q, "scale_q", "kl_normal_laplace")
     delta = np.asarray(loc_p - loc_q, dtype=np.float64)
-    erf = _erf(delta / (scale_p * math.sqrt(2.0))).astype(np.float64)
+    erf = np.asarray(_erf(delta / (scale_p * math.sqrt(2.0))), dtype=np.float64)
     mean_abs = scale_p * math.sqrt(2.0 / math.pi) * np.exp(-(delta**2) / (2.0 * scale_p**2)) + delta * erf
     return -normal_entropy(scale_p) + np.log(2.0 * scale_q) + mean_abs / scale_q
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "rnn_cell_forward", "rnn_cell_backward", "rnn_layer_forward", "rnn_layer_backward",
-    "clip_grad_norm", "clip_grad_value",
+    "rnn_cell_forward",
+    "rnn_cell_backward",
+    "rnn_layer_forward",
+    "rnn_layer_backward",
+    "clip_grad_norm",
+    "clip_grad_value",
 ]
 
 _NONLINEARITIES = ("tanh", "relu")
@@ -27,18 +31,23 @@ _NONLINEARITIES = ("tanh", "relu")
 def _check_array(fn: str, name: str, a, ndim: int, layout: str) -> np.ndarray:
     """Raise TypeError/ValueError naming ``name`` unless ``a`` is a float array with ``ndim`` dimensions."""
     if not isinstance(a, np.ndarray):
-        raise TypeError(f"The '{name}' argument of {fn} must be a NumPy array. Got {type(a).__name__} instead.")
+        raise TypeError(
+            f"The '{name}' argument of {fn} must be a NumPy array. Got {type(a).__name__} instead."
+        )
     if not np.issubdtype(a.dtype, np.floating):
         raise TypeError(f"The '{name}' argument of {fn} must be a float array. Got dtype {a.dtype} instead.")
     if a.ndim != ndim:
-        raise ValueError(f"The '{name}' argument of {fn} must have shape {layout}. Got shape {a.shape} instead.")
+        raise ValueError(
+            f"The '{name}' argument of {fn} must have shape {layout}. Got shape {a.shape} instead."
+        )
     return a
 
 
 def _check_shape(fn: str, name: str, a: np.ndarray, expected: tuple[int, ...]) -> None:
     if tuple(a.shape) != tuple(expected):
-        raise ValueError(f"The '{name}' argument of {fn} must have shape {tuple(expected)}. "
-                         f"Got {tuple(a.shape)} instead.")
+        raise ValueError(
+            f"The '{name}' argument of {fn} must have shape {tuple(expected)}. Got {tuple(a.shape)} instead."
+        )
 
 
 def _check_weights(fn: str, w_ih, w_hh, b_ih, b_hh, *, gates: int, input_size: int) -> int:
@@ -64,7 +73,9 @@ def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
 def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
     _check_array(fn, "x", x, 3, "(T, N, D)")
     if x.shape[0] < 1:
-        raise ValueError(f"The 'x' argument of {fn} must contain at least one time step. Got shape {x.shape}.")
+        raise ValueError(
+            f"The 'x' argument of {fn} must contain at least one time step. Got shape {x.shape}."
+        )
     hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[2])
     _check_array(fn, "h0", h0, 2, "(N, H)")
     _check_shape(fn, "h0", h0, (x.shape[1], hidden))
@@ -84,8 +95,10 @@ def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     ``nonlinearity`` is "tanh" (default) or "relu", as in ``torch.nn.RNNCell``.
     """
     if nonlinearity not in _NONLINEARITIES:
-        raise ValueError(f"The 'nonlinearity' argument of rnn_cell_forward must be one of {_NONLINEARITIES}. "
-                         f"Got {nonlinearity!r} instead.")
+        raise ValueError(
+            f"The 'nonlinearity' argument of rnn_cell_forward must be one of {_NONLINEARITIES}. "
+            f"Got {nonlinearity!r} instead."
+        )
     _check_step("rnn_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=1)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, H) pre-activation
     h_next = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
@@ -148,9 +161,13 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
     """
     grads = _check_grads("clip_grad_norm", grads)
     if not np.isscalar(max_norm) or not max_norm > 0:
-        raise ValueError(f"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got {max_norm!r} instead.")
+        raise ValueError(
+            f"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got {max_norm!r} instead."
+        )
     if not (norm_type == np.inf or (np.isscalar(norm_type) and norm_type > 0)):
-        raise ValueError(f"The 'norm_type' argument of clip_grad_norm must be > 0 or inf. Got {norm_type!r} instead.")
+        raise ValueError(
+            f"The 'norm_type' argument of clip_grad_norm must be > 0 or inf. Got {norm_type!r} instead."
+        )
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     else:
@@ -163,8 +180,9 @@ def clip_grad_value(grads, *, clip_value):
     """Clamp every gradient entry into ``[-clip_value, clip_value]`` (changes the update's direction)."""
     grads = _check_grads("clip_grad_value", grads)
     if not np.isscalar(clip_value) or not clip_value > 0:
-        raise ValueError(f"The 'clip_value' argument of clip_grad_value must be a number > 0. "
-                         f"Got {clip_value!r} instead.")
+        raise ValueError(
+            f"The 'clip_value' argument of clip_grad_value must be a number > 0. Got {clip_value!r} instead."
+        )
     return [np.clip(g, -clip_value, clip_value) for g in grads]
 
 
@@ -174,6 +192,8 @@ def _check_grads(fn: str, grads) -> list[np.ndarray]:
     grads = list(grads)
     for i, g in enumerate(grads):
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
-            raise TypeError(f"The 'grads' argument of {fn} must be a float array or a list of them. "
-                            f"Got {type(g).__name__} at position {i} instead.")
+            raise TypeError(
+                f"The 'grads' argument of {fn} must be a float array or a list of them. "
+                f"Got {type(g).__name__} at position {i} instead."
+            )
     return grads

@@ -242,9 +242,11 @@ class LevenbergMarquardt(_FlatOptimizer):
         loss = 0.5 * float(r @ r)
         for _ in range(20):
             lam = self.state["damping"]
-            x_new = levenberg_marquardt_step(x, r, jac, damping=lam, marquardt=self.defaults["marquardt"])
-            r_new, _ = closure(self._unflat(x_new))
-            if 0.5 * float(r_new @ r_new) < loss:
+            with np.errstate(all="ignore"):  # a wild trial step is simply rejected below
+                x_new = levenberg_marquardt_step(x, r, jac, damping=lam, marquardt=self.defaults["marquardt"])
+                r_new, _ = closure(self._unflat(x_new))
+                new_loss = 0.5 * float(r_new @ r_new)
+            if new_loss < loss:
                 self.state["damping"] = lam / self.defaults["factor"]
                 self.params = self._unflat(x_new)
                 break

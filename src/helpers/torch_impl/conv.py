@@ -3,8 +3,8 @@
 Twins of :mod:`helpers.numpy_impl.conv` (same names without ``_forward``; autograd supplies the backward).
 Layout as in PyTorch: x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out,). The lecture notes'
 weight tensor ``(Depth, Filters, F, F)`` is ``w.transpose(0, 1)`` of ours (groups=1).
-``F.unfold`` extracts the patches (im2col); the product with the weights is ours, so ``F.conv2d`` stays an
-independent oracle in the tests. Runs on whatever device and dtype its inputs have.
+The patches (im2col) are a strided view of the padded input, as ``Tensor.unfold`` makes them; the product with
+the weights is ours, so ``F.conv2d`` stays an independent oracle in the tests. Runs on whatever device and dtype its inputs have.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from helpers.numpy_impl.conv import conv_geometry
 
 __all__ = ["conv1d", "conv2d", "conv2d_naive", "depthwise_separable_conv2d"]
+
 
 
 def check_tensor(t, name: str, fn: str, ndim: int | None = None) -> torch.Tensor:
@@ -65,15 +66,28 @@ def conv2d_naive(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     return torch.stack(rows, dim=-2)  # (N, C_out, H_out, W_out)
 
 
+def im2col(x_pad, kernel, stride, dilation, out_hw):
+    """All receptive-field patches as a strided *view*: (N, C, H, W) -> (N, C, kH, kW, H_out, W_out).
+
+    The same trick as ``Tensor.unfold`` (no copy until the reshape), extended to dilation; autograd
+    differentiates through ``as_strided``.
+    """
+    x_pad = x_pad.contiguous()
+    s_n, s_c, s_h, s_w = x_pad.stride()
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_hw
+    return x_pad.as_strided((x_pad.shape[0], x_pad.shape[1], kh, kw, ho, wo),
+                            (s_n, s_c, dh * s_h, dw * s_w, sh * s_h, sw * s_w))
+
+
 def conv2d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
-    """Convolution as ``unfold`` (im2col) + one batched matmul per group. Same arguments as ``F.conv2d``."""
+    """Convolution as im2col (a strided view, like ``unfold``) + one batched matmul per group. Arguments of ``F.conv2d``."""
     fn = "conv2d"
     _check_conv_args(x, w, b, fn)
     pads, s, d, (ho, wo) = conv_geometry(
         tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
     n, c_out = x.shape[0], w.shape[0]
-    cols = F.unfold(pad2d(x, pads), w.shape[2:], dilation=d, stride=s)  # (N, C_in*kH*kW, L)
-    cols = cols.view(n, groups, -1, ho * wo)  # (N, G, C_in/G*kH*kW, L)
+    cols = im2col(pad2d(x, pads), tuple(w.shape[2:]), s, d, (ho, wo))  # (N, C_in, kH, kW, H_out, W_out)
+    cols = cols.reshape(n, groups, -1, ho * wo)  # (N, G, C_in/G*kH*kW, L): the copy happens here
     w_mat = w.reshape(groups, c_out // groups, -1)  # (G, C_out/G, C_in/G*kH*kW)
     out = torch.matmul(w_mat, cols)  # (N, G, C_out/G, L)
     return out.reshape(n, c_out, ho, wo) + b.view(1, -1, 1, 1)

@@ -26,7 +26,7 @@ def multilayer_rnn(x, state0, *weights, mode="rnn_tanh", bidirectional=False):
         for d in range(num_dirs):
             k = layer * num_dirs + d
             seq = inp if d == 0 else inp.flip(0)  # the reverse direction reads time backwards
-            out = _layer(mode, seq, state0[k], weights[4 * k: 4 * k + 4])
+            out = _layer(mode, seq, state0[k], weights[4 * k : 4 * k + 4])
             outs.append(out if d == 0 else out.flip(0))  # flip back so out[t] belongs to step t
         inp = torch.cat(outs, dim=2)  # (T, N, D*H)
     return inp
@@ -45,16 +45,24 @@ def _check(x, state0, weights, mode, bidirectional):
     if mode not in RNN_MODES:
         raise ValueError(f"The 'mode' argument of {fn} must be one of {RNN_MODES}. Got {mode!r} instead.")
     if not isinstance(bidirectional, bool):
-        raise TypeError(f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead.")
+        raise TypeError(
+            f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead."
+        )
     num_dirs = 2 if bidirectional else 1
     if len(weights) == 0 or len(weights) % (4 * num_dirs):
-        raise ValueError(f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
-                         f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead.")
+        raise ValueError(
+            f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
+            f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead."
+        )
     num_layers = len(weights) // (4 * num_dirs)
     _check_tensor(fn, "x", x, 3, "(T, N, D)")
     lstm = mode == "lstm"
     _check_tensor(fn, "state0", state0, 4 if lstm else 3, "(L*D, 2, N, H)" if lstm else "(L*D, N, H)")
     hidden = state0.shape[-1]
-    expected = (num_layers * num_dirs, 2, x.shape[1], hidden) if lstm else (num_layers * num_dirs, x.shape[1], hidden)
+    expected = (
+        (num_layers * num_dirs, 2, x.shape[1], hidden)
+        if lstm
+        else (num_layers * num_dirs, x.shape[1], hidden)
+    )
     _check_shape(fn, "state0", state0, expected)
     return num_dirs, num_layers

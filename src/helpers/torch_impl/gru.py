@@ -1,5 +1,6 @@
 """GRU in PyTorch: the twin of :mod:`helpers.numpy_impl.gru` (order r, z, n and the reset gate applied to
-``h W_hn^T + b_hn``, both as in ``torch.nn.GRU``). Built from tensor operations; autograd does the backward pass.
+``h W_hn^T + b_hn``, both as in ``torch.nn.GRU``). Built from tensor operations; autograd does the backward
+pass.
 """
 
 from __future__ import annotations

@@ -66,7 +66,8 @@ def elu(x, *, alpha=1.0):
 
 
 def _sigmoid(x):
-    e = torch.exp(-x.abs())  # never exp of a positive number: no overflow, finite gradients
+    # exp(-|x|) never overflows; written with where, since the gradient of abs at 0 would be 0
+    e = torch.exp(torch.where(x >= 0, -x, x))
     return torch.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
@@ -138,7 +139,7 @@ def _dropout_mask(x, mask, p, training, generator, func):
 
 
 def dropout_inverted(x, mask=None, *, p=0.5, training=True, generator=None):
-    """Inverted dropout (PyTorch's convention): keep-mask times ``1/(1-p)`` when training, identity otherwise."""
+    """Inverted dropout (PyTorch's convention): keep-mask times ``1/(1-p)`` when training, else identity."""
     keep, p = _dropout_mask(x, mask, p, training, generator, "dropout_inverted")
     return x if keep is None else x * keep / (1 - p)
 

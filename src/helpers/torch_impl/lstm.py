@@ -1,4 +1,4 @@
-"""LSTM in PyTorch: the twin of :mod:`helpers.numpy_impl.lstm` (same gate order i, f, g, o as ``torch.nn.LSTM``).
+"""LSTM in PyTorch: the twin of :mod:`helpers.numpy_impl.lstm` (gate order i, f, g, o as in torch.nn.LSTM).
 
 Sigmoid for the three gates, tanh for the candidate g and for the cell state on its way to the output.
 Built from tensor operations; autograd does the backward pass.

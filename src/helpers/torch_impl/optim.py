@@ -31,6 +31,11 @@ def _check_lr(lr, owner):
 
 
 # ----------------------------------------------------------------------------------------------------- the math
+def _lerp(a, b, w):
+    """a + w·(b − a) = (1−w)·a + w·b, evaluated as PyTorch's ``lerp`` does (same rounding, so trajectories match)."""
+    return a + w * (b - a) if w < 0.5 else b - (b - a) * (1 - w)
+
+
 def sgd_step(param, grad, momentum_buffer=None, *, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
              nesterov=False):
     """One step of SGD; returns ``(new_param, new_momentum_buffer)`` (see the NumPy twin for the formulas)."""
@@ -53,7 +58,7 @@ def adagrad_step(param, grad, sum_sq, *, step, lr, lr_decay=0.0, weight_decay=0.
     g = grad + weight_decay * param if weight_decay else grad
     clr = lr / (1 + (step - 1) * lr_decay)
     s = sum_sq + g * g
-    return param - clr * g / (s.sqrt() + eps), s
+    return param - clr * (g / (s.sqrt() + eps)), s
 
 
 def rmsprop_step(param, grad, square_avg, grad_avg=None, momentum_buffer=None, *, lr, alpha=0.99, eps=1e-8,
@@ -61,15 +66,15 @@ def rmsprop_step(param, grad, square_avg, grad_avg=None, momentum_buffer=None, *
     """One RMSProp step (ε outside the root); returns ``(param, square_avg, grad_avg, momentum_buffer)``."""
     g = grad + weight_decay * param if weight_decay else grad
     s = alpha * square_avg + (1 - alpha) * g * g
-    if centered:
-        grad_avg = alpha * grad_avg + (1 - alpha) * g
+    if centered:  # ḡ ← α·ḡ + (1−α)·g, rounded like PyTorch's lerp (s − ḡ² cancels: rounding matters here)
+        grad_avg = _lerp(grad_avg, g, 1 - alpha)
         denom = (s - grad_avg * grad_avg).sqrt() + eps
     else:
         denom = s.sqrt() + eps
     if momentum > 0:
         momentum_buffer = momentum * momentum_buffer + g / denom
         return param - lr * momentum_buffer, s, grad_avg, momentum_buffer
-    return param - lr * g / denom, s, grad_avg, momentum_buffer
+    return param - lr * (g / denom), s, grad_avg, momentum_buffer
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
@@ -81,12 +86,12 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, *, step, lr, betas=(0.9, 0.999),
         g = grad
     else:
         g = grad + weight_decay * param if weight_decay else grad
-    m = beta1 * exp_avg + (1 - beta1) * g
+    m = _lerp(exp_avg, g, 1 - beta1)  # = β₁m + (1−β₁)g
     v = beta2 * exp_avg_sq + (1 - beta2) * g * g
     bias1 = 1 - beta1**step
     bias2 = 1 - beta2**step
     denom = v.sqrt() / bias2**0.5 + eps
-    return param - (lr / bias1) * m / denom, m, v
+    return param - (lr / bias1) * (m / denom), m, v
 
 
 # ---------------------------------------------------------------------------------------------- bookkeeping

@@ -1,7 +1,7 @@
 """Vanilla recurrent network in PyTorch: the twin of :mod:`helpers.numpy_impl.rnn`.
 
 Written from tensor operations (matmul, tanh, a Python loop over time); autograd does backprop through
-time. ``torch.nn.RNN`` is only the oracle of the tests. Same layout as PyTorch: x (T, N, D), weights (out, in).
+time. ``torch.nn.RNN`` is only the oracle of the tests. Layout as in PyTorch: x (T, N, D), weights (out, in).
 """
 
 from __future__ import annotations
@@ -18,18 +18,23 @@ _NONLINEARITIES = ("tanh", "relu")
 # ---------------------------------------------------------------- validation shared by rnn, lstm, gru
 def _check_tensor(fn: str, name: str, a, ndim: int, layout: str) -> torch.Tensor:
     if not isinstance(a, torch.Tensor):
-        raise TypeError(f"The '{name}' argument of {fn} must be a torch.Tensor. Got {type(a).__name__} instead.")
+        raise TypeError(
+            f"The '{name}' argument of {fn} must be a torch.Tensor. Got {type(a).__name__} instead."
+        )
     if not a.is_floating_point():
         raise TypeError(f"The '{name}' argument of {fn} must be a float tensor. Got dtype {a.dtype} instead.")
     if a.ndim != ndim:
-        raise ValueError(f"The '{name}' argument of {fn} must have shape {layout}. Got shape {tuple(a.shape)} instead.")
+        raise ValueError(
+            f"The '{name}' argument of {fn} must have shape {layout}. Got shape {tuple(a.shape)} instead."
+        )
     return a
 
 
 def _check_shape(fn: str, name: str, a: torch.Tensor, expected: tuple[int, ...]) -> None:
     if tuple(a.shape) != tuple(expected):
-        raise ValueError(f"The '{name}' argument of {fn} must have shape {tuple(expected)}. "
-                         f"Got {tuple(a.shape)} instead.")
+        raise ValueError(
+            f"The '{name}' argument of {fn} must have shape {tuple(expected)}. Got {tuple(a.shape)} instead."
+        )
 
 
 def _check_weights(fn: str, w_ih, w_hh, b_ih, b_hh, *, gates: int, input_size: int) -> int:
@@ -54,7 +59,9 @@ def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
 def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
     _check_tensor(fn, "x", x, 3, "(T, N, D)")
     if x.shape[0] < 1:
-        raise ValueError(f"The 'x' argument of {fn} must contain at least one time step. Got shape {tuple(x.shape)}.")
+        raise ValueError(
+            f"The 'x' argument of {fn} must contain at least one time step. Got shape {tuple(x.shape)}."
+        )
     hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[2])
     _check_tensor(fn, "h0", h0, 2, "(N, H)")
     _check_shape(fn, "h0", h0, (x.shape[1], hidden))
@@ -64,8 +71,10 @@ def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> No
 def rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     """One step ``phi(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)``: x (N, D), h (N, H) -> (N, H)."""
     if nonlinearity not in _NONLINEARITIES:
-        raise ValueError(f"The 'nonlinearity' argument of rnn_cell must be one of {_NONLINEARITIES}. "
-                         f"Got {nonlinearity!r} instead.")
+        raise ValueError(
+            f"The 'nonlinearity' argument of rnn_cell must be one of {_NONLINEARITIES}. "
+            f"Got {nonlinearity!r} instead."
+        )
     _check_step("rnn_cell", x, h, w_ih, w_hh, b_ih, b_hh, gates=1)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, H)
     return torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a)
@@ -89,9 +98,13 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
     """
     grads = _check_grads("clip_grad_norm", grads)
     if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-        raise ValueError(f"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got {max_norm!r} instead.")
+        raise ValueError(
+            f"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got {max_norm!r} instead."
+        )
     if not (norm_type == math.inf or (isinstance(norm_type, (int, float)) and norm_type > 0)):
-        raise ValueError(f"The 'norm_type' argument of clip_grad_norm must be > 0 or inf. Got {norm_type!r} instead.")
+        raise ValueError(
+            f"The 'norm_type' argument of clip_grad_norm must be > 0 or inf. Got {norm_type!r} instead."
+        )
     if not grads:
         return [], torch.tensor(0.0)
     norms = torch.stack([torch.linalg.vector_norm(g.detach().flatten(), norm_type) for g in grads])
@@ -104,8 +117,9 @@ def clip_grad_value(grads, *, clip_value):
     """Clamp every entry into ``[-clip_value, clip_value]``; returns new tensors."""
     grads = _check_grads("clip_grad_value", grads)
     if isinstance(clip_value, bool) or not isinstance(clip_value, (int, float)) or not clip_value > 0:
-        raise ValueError(f"The 'clip_value' argument of clip_grad_value must be a number > 0. "
-                         f"Got {clip_value!r} instead.")
+        raise ValueError(
+            f"The 'clip_value' argument of clip_grad_value must be a number > 0. Got {clip_value!r} instead."
+        )
     return [g.clamp(-clip_value, clip_value) for g in grads]
 
 
@@ -115,6 +129,8 @@ def _check_grads(fn: str, grads) -> list[torch.Tensor]:
     grads = list(grads)
     for i, g in enumerate(grads):
         if not isinstance(g, torch.Tensor) or not g.is_floating_point():
-            raise TypeError(f"The 'grads' argument of {fn} must be a float tensor or a list of them. "
-                            f"Got {type(g).__name__} at position {i} instead.")
+            raise TypeError(
+                f"The 'grads' argument of {fn} must be a float tensor or a list of them. "
+                f"Got {type(g).__name__} at position {i} instead."
+            )
     return grads

@@ -37,8 +37,9 @@ def conv_transpose2d(x, w, b, *, stride=1, padding=0, output_padding=0, dilation
     x_g = x.reshape(n, groups, c_in // groups, h * w_in)  # (N, G, C_in/G, H W)
     w_g = w.reshape(groups, c_in // groups, c_og * kh * kw)  # (G, C_in/G, C_out/G kH kW)
     cols = torch.matmul(w_g.transpose(1, 2), x_g).reshape(n, groups * c_og * kh * kw, h * w_in)
-    full = tuple(d[a] * (w.shape[2 + a] - 1) + s[a] * (x.shape[2 + a] - 1) + 1 + op[a] for a in range(2))
+    full = tuple(d[a] * (w.shape[2 + a] - 1) + s[a] * (x.shape[2 + a] - 1) + 1 for a in range(2))
     out = F.fold(cols, full, (kh, kw), dilation=d, stride=s)  # (N, C_out, H_full, W_full): stamps add up
+    out = F.pad(out, (0, op[1], 0, op[0]))  # output_padding: extra rows/columns no stamp reaches
     return out[:, :, p[0]: p[0] + ho, p[1]: p[1] + wo] + b.view(1, -1, 1, 1)
 
 

@@ -1,0 +1,75 @@
+"""VAE and GAN losses in PyTorch: the differentiable twins of :mod:`helpers.numpy_impl.generative`.
+
+Same names (without ``_forward``), arguments and sign conventions; written from tensor operations (not from
+``F.binary_cross_entropy_with_logits`` or ``torch.distributions``, which the tests compare them with);
+device- and dtype-agnostic.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .._validation import check_array, check_choice, check_real, check_same_shape
+
+__all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_loss", "gan_generator_loss",
+           "GAN_GENERATOR_MODES"]
+
+_REDUCTIONS = ("mean", "sum", "none")
+GAN_GENERATOR_MODES = ("non_saturating", "minimax")
+
+
+def _reduce(per_sample, reduction):
+    if reduction == "none":
+        return per_sample
+    return per_sample.mean() if reduction == "mean" else per_sample.sum()
+
+
+def _check_latent(mu, logvar, func):
+    check_array(mu, "mu", func, tensor=True, min_ndim=1)
+    check_array(logvar, "logvar", func, tensor=True)
+    check_same_shape(mu, logvar, "mu", "logvar", func)
+
+
+def reparameterize(mu, logvar, eps):
+    """``z = mu + exp(logvar / 2) * eps``; the caller draws ``eps`` (e.g. ``torch.randn(..., generator=g)``)."""
+    _check_latent(mu, logvar, "reparameterize")
+    check_array(eps, "eps", "reparameterize", tensor=True)
+    check_same_shape(mu, eps, "mu", "eps", "reparameterize")
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+def gaussian_kl(mu, logvar, *, reduction="mean"):
+    """``1/2 sum_j (exp(logvar_j) + mu_j^2 - 1 - logvar_j)`` over the last axis, then reduced over samples."""
+    _check_latent(mu, logvar, "gaussian_kl")
+    check_choice(reduction, "reduction", "gaussian_kl", _REDUCTIONS)
+    return _reduce(0.5 * (logvar.exp() + mu * mu - 1.0 - logvar).sum(-1), reduction)
+
+
+def negative_elbo(x_logits, x, mu, logvar, *, reduction="mean", beta=1.0):
+    """``sum_features BCE(sigmoid(x_logits), x) + beta * KL(q(z | x) || N(0, I))`` per sample, then reduced."""
+    check_array(x_logits, "x_logits", "negative_elbo", tensor=True, ndim=2)
+    check_array(x, "x", "negative_elbo", tensor=True)
+    check_same_shape(x_logits, x, "x_logits", "x", "negative_elbo")
+    check_array(mu, "mu", "negative_elbo", tensor=True, ndim=2)
+    if mu.shape[0] != x.shape[0]:
+        raise ValueError(f"The 'mu' argument of negative_elbo must have {x.shape[0]} rows (one per "
+                         f"sample of 'x'). Got shape {tuple(mu.shape)} instead.")
+    beta = check_real(beta, "beta", "negative_elbo", low=0.0)
+    check_choice(reduction, "reduction", "negative_elbo", _REDUCTIONS)
+    recon = (F.softplus(x_logits) - x * x_logits).sum(-1)  # (N,)
+    return _reduce(recon + beta * gaussian_kl(mu, logvar, reduction="none"), reduction)
+
+
+def gan_discriminator_loss(real_logits, fake_logits):
+    """``mean softplus(-l_real) + mean softplus(l_fake)`` = BCE(real, 1) + BCE(fake, 0)."""
+    check_array(real_logits, "real_logits", "gan_discriminator_loss", tensor=True, min_ndim=1)
+    check_array(fake_logits, "fake_logits", "gan_discriminator_loss", tensor=True, min_ndim=1)
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def gan_generator_loss(fake_logits, *, mode="non_saturating"):
+    """``"minimax"``: ``-mean softplus(l)`` = mean log(1 - D); ``"non_saturating"``: ``mean softplus(-l)``."""
+    check_array(fake_logits, "fake_logits", "gan_generator_loss", tensor=True, min_ndim=1)
+    check_choice(mode, "mode", "gan_generator_loss", GAN_GENERATOR_MODES)
+    return -F.softplus(fake_logits).mean() if mode == "minimax" else F.softplus(-fake_logits).mean()

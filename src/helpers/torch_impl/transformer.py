@@ -1,0 +1,77 @@
+"""The Transformer encoder block in PyTorch: twins of :mod:`helpers.numpy_impl.transformer`.
+
+``layer_norm`` is ``F.layer_norm`` over the last axis; ``transformer_encoder_layer`` is
+``nn.TransformerEncoderLayer(..., dropout=0.0, batch_first=True)`` (post-norm by default, pre-norm with
+``norm_first=True``) with a boolean mask meaning True = may attend. Written from tensor operations,
+device- and dtype-agnostic. References as in the NumPy module.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from .._validation import check_array, check_choice, check_real
+from .attention import multi_head_attention
+from .layers import affine, gelu, relu
+
+__all__ = ["layer_norm", "transformer_encoder_layer"]
+
+
+def layer_norm(x, gamma, beta, *, eps=1e-5):
+    """Layer norm over the last axis: x (..., D), gamma and beta (D,) -> (..., D)."""
+    func = "layer_norm"
+    check_array(x, "x", func, tensor=True, min_ndim=1)
+    d = x.shape[-1]
+    for name, a in (("gamma", gamma), ("beta", beta)):
+        check_array(a, name, func, tensor=True, ndim=1)
+        if tuple(a.shape) != (d,):
+            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (x's last dimension). "
+                             f"Got shape {tuple(a.shape)} instead.")
+    eps = check_real(eps, "eps", func, low=0, low_open=True)
+    mean = x.mean(dim=-1, keepdim=True)
+    var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)  # biased variance
+    return gamma * (x - mean) / torch.sqrt(var + eps) + beta
+
+
+_ACTIVATIONS = {"relu": relu, "gelu": gelu}
+
+
+def transformer_encoder_layer(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
+                              linear1_weight, linear1_bias, linear2_weight, linear2_bias,
+                              norm1_weight, norm1_bias, norm2_weight, norm2_bias, mask=None, *,
+                              num_heads, norm_first=False, activation="relu", eps=1e-5):
+    """One Transformer encoder layer, batch first: x (N, L, E) -> (N, L, E)."""
+    func = "transformer_encoder_layer"
+    check_array(x, "x", func, tensor=True, ndim=3)
+    if not isinstance(norm_first, bool):
+        raise TypeError(f"The 'norm_first' argument of {func} must be a bool. Got {norm_first!r} instead.")
+    check_choice(activation, "activation", func, tuple(_ACTIVATIONS))
+    e = x.shape[-1]
+    check_array(linear1_weight, "linear1_weight", func, tensor=True, ndim=2)
+    f = linear1_weight.shape[0]  # dim_feedforward
+    expected = {"linear1_weight": (f, e), "linear1_bias": (f,), "linear2_weight": (e, f),
+                "linear2_bias": (e,),
+                "norm1_weight": (e,), "norm1_bias": (e,), "norm2_weight": (e,), "norm2_bias": (e,)}
+    given = (linear1_weight, linear1_bias, linear2_weight, linear2_bias, norm1_weight, norm1_bias,
+             norm2_weight,
+             norm2_bias)
+    for (name, shape), a in zip(expected.items(), given, strict=True):
+        check_array(a, name, func, tensor=True)
+        if tuple(a.shape) != shape:
+            raise ValueError(f"The {name!r} argument of {func} must have shape {shape}. Got shape "
+                             f"{tuple(a.shape)} instead.")
+    act = _ACTIVATIONS[activation]
+
+    def attend(z):
+        return multi_head_attention(z, z, z, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
+                                    mask,
+                                    num_heads=num_heads)[0]
+
+    def feed_forward(z):
+        return affine(act(affine(z, linear1_weight, linear1_bias)), linear2_weight, linear2_bias)
+
+    if norm_first:
+        x = x + attend(layer_norm(x, norm1_weight, norm1_bias, eps=eps))
+        return x + feed_forward(layer_norm(x, norm2_weight, norm2_bias, eps=eps))
+    x = layer_norm(x + attend(x), norm1_weight, norm1_bias, eps=eps)
+    return layer_norm(x + feed_forward(x), norm2_weight, norm2_bias, eps=eps)

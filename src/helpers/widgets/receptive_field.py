@@ -1,0 +1,347 @@
+"""Receptive fields: the analytic field of any output unit, drawn on a real photo, and the effective field.
+
+* ``compute_receptive_field`` — per-layer table (output size, receptive field, jump, start) of a preset
+  (LeNet-5, AlexNet, VGG-16, ResNet-18) or of a layer list such as ``"conv3 conv3 pool2 conv3d2"``,
+  by the recursion of :mod:`helpers.conv_arithmetic`; ``compute_unit_field`` — the input box one unit sees.
+* ``compute_effective_receptive_field`` — the *effective* field (Luo et al., NeurIPS 2016): the gradient of one
+  output unit with respect to the input, averaged over random inputs. It is Gaussian-like and much smaller
+  than the analytic field; its width grows like ``sqrt(depth)`` while the analytic field grows like ``depth``
+  (``compute_erf_vs_depth``).
+* ``plot_*`` draw these, ``receptive_field_explorer`` wires them to controls, ``static_receptive_field`` is a
+  plotly figure with one precomputed slider state per (preset, layer) for the HTML book.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+
+from helpers.conv_arithmetic import PRESETS, Layer, network_summary, preset
+
+__all__ = [
+    "compute_effective_receptive_field", "compute_erf_vs_depth", "compute_receptive_field", "compute_unit_field",
+    "format_table", "parse_layers", "plot_effective_receptive_field", "plot_erf_vs_depth", "plot_receptive_field",
+    "receptive_field_explorer", "static_receptive_field",
+]
+
+_TOKEN = re.compile(r"^(conv|pool|avg)(\d+)((?:[spd]\d+)*)$")
+
+
+def parse_layers(spec: str) -> list[Layer]:
+    """Layers from text: ``conv3`` (3x3 conv), ``pool2`` (2x2 max pool, stride 2), ``avg3``; suffixes ``s`` stride,
+    ``p`` padding, ``d`` dilation, e.g. ``"conv3p1 conv3p1 pool2 conv3d2p2"``."""
+    if not isinstance(spec, str) or not spec.split():
+        raise ValueError(f"The 'spec' argument of parse_layers must be a non-empty string of layers. Got {spec!r}.")
+    layers = []
+    for token in spec.lower().replace(",", " ").split():
+        m = _TOKEN.match(token)
+        if not m or int(m.group(2)) < 1:
+            raise ValueError(f"parse_layers cannot read {token!r}: use e.g. conv3, conv3s2p1, conv3d2, pool2, avg3s1p1.")
+        kind, k = {"conv": "conv", "pool": "maxpool", "avg": "avgpool"}[m.group(1)], int(m.group(2))
+        opts = {key: int(v) for key, v in re.findall(r"([spd])(\d+)", m.group(3))}
+        stride = opts.get("s", 1 if kind == "conv" else k)
+        if stride < 1 or opts.get("d", 1) < 1:
+            raise ValueError(f"parse_layers: stride and dilation of {token!r} must be >= 1.")
+        layers.append(Layer(kind, k, stride, opts.get("p", 0), opts.get("d", 1), out_channels=1, name=token))
+    return layers
+
+
+def compute_receptive_field(network="VGG-16", input_size: int | None = None) -> dict:
+    """``{"name", "input_size", "rows"}`` for a preset name, a layer spec string or a list of ``Layer``.
+
+    Only the chain of spatial layers is kept (no shortcut branches, no global pooling or fc layers, whose field
+    is the whole image). Errors (a layer that does not fit) are returned in ``"error"``, never raised.
+    """
+    if isinstance(network, str) and network in PRESETS:
+        layers, size, _ = preset(network)
+        name = network
+    else:
+        layers = parse_layers(network) if isinstance(network, str) else list(network)
+        size, name = 64, "custom"
+    size = input_size or size
+    layers = [lay for lay in layers if not lay.branch and lay.kind not in ("gap", "fc", "bn")]
+    try:
+        rows = network_summary(layers, size, 1)
+    except ValueError as err:
+        return {"name": name, "input_size": size, "rows": [], "error": str(err)}
+    return {"name": name, "input_size": size, "rows": rows, "error": None}
+
+
+def compute_unit_field(result: dict, layer: int, unit=(0.5, 0.5)) -> dict:
+    """The input box seen by one unit of layer ``layer``; ``unit`` is its (row, col) position as fractions in [0, 1].
+
+    Returns the unclipped box ``(r0, r1, c0, c1)`` (inclusive) and the part inside the image.
+    """
+    rows = result["rows"]
+    if not rows:
+        raise ValueError(f"compute_unit_field: the network has no layers ({result.get('error')}).")
+    row = rows[int(np.clip(layer, 0, len(rows) - 1))]
+    idx = [int(round(float(np.clip(f, 0, 1)) * (row["size"] - 1))) for f in unit]
+    (r0, c0) = (row["start"] + i * row["jump"] for i in idx)
+    box = (r0, r0 + row["rf"] - 1, c0, c0 + row["rf"] - 1)
+    n = result["input_size"]
+    clipped = (max(box[0], 0), min(box[1], n - 1), max(box[2], 0), min(box[3], n - 1))
+    return {"layer": row, "unit": tuple(idx), "box": box, "clipped": clipped,
+            "center": ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)}
+
+
+def format_table(result: dict) -> str:
+    """The per-layer table as aligned text."""
+    lines = [f"{'layer':<16}{'size':>6}{'rf':>6}{'jump':>6}{'start':>7}"]
+    lines += [f"{r['name']:<16}{r['size']:>6}{r['rf']:>6}{r['jump']:>6}{r['start']:>7}" for r in result["rows"]]
+    return "\n".join(lines)
+
+
+def compute_effective_receptive_field(spec="conv3p1 " * 6, *, input_size: int = 41, init: str = "kaiming",
+                                      relu: bool = True, batch_norm: bool = False, skip: bool = False,
+                                      channels: int = 8, n_samples: int = 8, seed: int = 0) -> dict:
+    """Mean |d out_center / d input| over random inputs for a small conv stack (torch autograd).
+
+    ``init``: "kaiming" (He normal), "uniform" (every weight 1/(C k^2): an averaging filter). ``skip`` adds the
+    input of a layer to its output where the shapes allow (a residual connection). Returns the normalised map,
+    the analytic box of the same unit and the ERF's standard deviation (pixels) along each axis.
+    """
+    import torch
+
+    if init not in ("kaiming", "uniform"):
+        raise ValueError(f"The 'init' argument of compute_effective_receptive_field must be 'kaiming' or 'uniform'. "
+                         f"Got {init!r} instead.")
+    layers = parse_layers(spec) if isinstance(spec, str) else list(spec)
+    analytic = compute_receptive_field(layers, input_size)
+    if analytic["error"]:
+        return {"erf": None, "error": analytic["error"], "analytic": analytic}
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.randn(n_samples, 1, input_size, input_size, generator=gen, dtype=torch.float64, requires_grad=True)
+    h, c = x, 1
+    for lay in layers:
+        if lay.kind == "conv":
+            w = torch.empty(channels, c, lay.kernel_size, lay.kernel_size, dtype=torch.float64)
+            if init == "kaiming":
+                w.normal_(0.0, float(np.sqrt(2.0 / (c * lay.kernel_size**2))), generator=gen)
+            else:
+                w.fill_(1.0 / (c * lay.kernel_size**2))
+            out = torch.nn.functional.conv2d(h, w, stride=lay.stride, padding=lay.padding, dilation=lay.dilation)
+            if batch_norm:
+                out = torch.nn.functional.batch_norm(out, None, None, training=True)
+            if relu:
+                out = torch.relu(out)
+            h = out + h if skip and out.shape == h.shape else out
+            c = channels
+        else:
+            pool = torch.nn.functional.max_pool2d if lay.kind == "maxpool" else torch.nn.functional.avg_pool2d
+            h = pool(h, lay.kernel_size, lay.stride, lay.padding)
+    ci = h.shape[2] // 2
+    h[:, :, ci, ci].sum().backward()  # the centre unit, all channels, every sample (samples are independent)
+    erf = x.grad.abs().mean(dim=(0, 1)).numpy()
+    if erf.max() > 0:
+        erf = erf / erf.max()
+    unit = compute_unit_field(analytic, len(layers) - 1, (0.5, 0.5))
+    return {"erf": erf, "error": None, "analytic": analytic, "unit": unit, "std": _spread(erf),
+            "settings": dict(init=init, relu=relu, batch_norm=batch_norm, skip=skip)}
+
+
+def _spread(erf):
+    """Standard deviation (pixels) of the ERF viewed as a distribution, per axis."""
+    total = erf.sum()
+    if total == 0:
+        return (0.0, 0.0)
+    out = []
+    for axis in (1, 0):
+        p = erf.sum(axis=axis) / total
+        pos = np.arange(p.size)
+        mean = (p * pos).sum()
+        out.append(float(np.sqrt((p * (pos - mean) ** 2).sum())))
+    return tuple(out)
+
+
+def compute_erf_vs_depth(depths=(1, 2, 4, 8, 16), *, init: str = "uniform", relu: bool = False, seed: int = 0) -> dict:
+    """ERF width (std) and analytic field size of stacks of ``3x3`` convs, for the sqrt(depth) law."""
+    depths = [int(d) for d in depths]
+    size = 2 * max(depths) + 11
+    stds, rfs = [], []
+    for d in depths:
+        r = compute_effective_receptive_field("conv3p1 " * d, input_size=size, init=init, relu=relu, seed=seed,
+                                              n_samples=4, channels=4)
+        stds.append(r["std"][0])
+        rfs.append(r["analytic"]["rows"][-1]["rf"])
+    return {"depth": np.array(depths), "std": np.array(stds), "rf": np.array(rfs), "init": init, "relu": relu}
+
+
+# ------------------------------------------------------------------------------------------------ plotting
+def _png_uri(image) -> str:
+    from PIL import Image
+
+    arr = np.asarray(np.clip(image, 0, 1) * 255, dtype=np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def demo_image(size: int = 224) -> np.ndarray:
+    """The centre square of scikit-learn's ``china.jpg``, resized to ``size x size``, float RGB in [0, 1]."""
+    from PIL import Image
+
+    from helpers.data import load_sample_image
+
+    img = load_sample_image("china")  # (427, 640, 3)
+    h, w = img.shape[:2]
+    left = (w - h) // 2
+    square = Image.fromarray((img[:, left:left + h] * 255).astype(np.uint8))
+    return np.asarray(square.resize((size, size), Image.BILINEAR), dtype=np.float64) / 255.0
+
+
+def _box_traces(result, layer, unit, scale, visible=True):
+    import plotly.graph_objects as go
+
+    f = compute_unit_field(result, layer, unit)
+    r0, r1, c0, c1 = f["box"]
+    q0, q1, d0, d1 = f["clipped"]
+    j = f["layer"]["jump"]
+    cy, cx = f["center"]
+
+    def rect(a0, a1, b0, b1):  # pixel edges: a box over pixels a0..a1 spans a0-0.5 .. a1+0.5
+        xs = np.array([b0, b1 + 1, b1 + 1, b0, b0]) - 0.5
+        ys = np.array([a0, a0, a1 + 1, a1 + 1, a0]) - 0.5
+        return xs * scale, ys * scale
+
+    full, inside = rect(r0, r1, c0, c1), rect(q0, q1, d0, d1)
+    unit_box = rect(cy - (j - 1) / 2, cy + (j - 1) / 2, cx - (j - 1) / 2, cx + (j - 1) / 2)
+    return [go.Scatter(x=full[0], y=full[1], mode="lines", line=dict(color="white", dash="dash", width=1.5),
+                       name="field incl. padding", visible=visible, hoverinfo="skip"),
+            go.Scatter(x=inside[0], y=inside[1], mode="lines", fill="toself", fillcolor="rgba(255,200,0,0.25)",
+                       line=dict(color="gold", width=2.5), name="receptive field", visible=visible, hoverinfo="skip"),
+            go.Scatter(x=unit_box[0], y=unit_box[1], mode="lines", line=dict(color="red", width=2),
+                       name="one unit's stride cell", visible=visible, hoverinfo="skip")], f
+
+
+def _title(f, name):
+    row = f["layer"]
+    return (f"{name} · {row['name']}: output {row['size']}×{row['size']}, receptive field {row['rf']} px, "
+            f"jump {row['jump']}, unit {f['unit']}")
+
+
+def plot_receptive_field(result: dict, layer: int, unit=(0.5, 0.5), image=None, display_size: int = 224):
+    """Plotly figure: the photo (resized to the network input) with the field of one unit of ``layer``."""
+    import plotly.graph_objects as go
+
+    image = demo_image(display_size) if image is None else image
+    scale = display_size / result["input_size"]
+    traces, f = _box_traces(result, layer, unit, scale)
+    fig = go.Figure([go.Image(source=_png_uri(image), hoverinfo="skip")] + traces)
+    pad = 0.35 * display_size
+    fig.update_layout(title=_title(f, result["name"]), height=520, margin=dict(l=20, r=20, t=60, b=20),
+                      xaxis=dict(range=[-pad, display_size + pad], showgrid=False, zeroline=False),
+                      yaxis=dict(range=[display_size + pad, -pad], scaleanchor="x", showgrid=False, zeroline=False),
+                      legend=dict(orientation="h", y=-0.02), plot_bgcolor="#333")
+    return fig
+
+
+def plot_effective_receptive_field(results):
+    """Matplotlib: one ERF heat map per result, with the analytic receptive field as a box."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    results = [r for r in results if r.get("erf") is not None]
+    fig, axes = plt.subplots(1, max(len(results), 1), figsize=(3.2 * max(len(results), 1), 3.4), squeeze=False)
+    for ax, r in zip(axes[0], results):
+        ax.imshow(r["erf"], cmap="magma", vmin=0, vmax=1)
+        r0, r1, c0, c1 = r["unit"]["box"]
+        ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, ec="cyan", lw=1.5))
+        s = r["settings"]
+        flags = "+".join(k for k in ("relu", "batch_norm", "skip") if s[k]) or "linear"
+        ax.set_title(f"{s['init']}, {flags}\nERF std {r['std'][0]:.1f} px, RF {r['analytic']['rows'][-1]['rf']} px",
+                     fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_erf_vs_depth(result: dict):
+    """Matplotlib: analytic field size (linear in depth) vs ERF std with a fitted ``a sqrt(depth)``."""
+    import matplotlib.pyplot as plt
+
+    d, std, rf = result["depth"], result["std"], result["rf"]
+    a = float((std * np.sqrt(d)).sum() / d.sum())  # least squares for std ≈ a sqrt(d)
+    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    ax.plot(d, rf, "s-", label="analytic receptive field (px)")
+    ax.plot(d, std, "o-", label="effective field: std (px)")
+    ax.plot(d, a * np.sqrt(d), "k--", lw=1, label=f"{a:.2f} √depth")
+    ax.set_xlabel("number of 3×3 conv layers")
+    ax.set_ylabel("pixels")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------------- interactive layers
+def receptive_field_explorer(*, image=None):
+    """Preset or layer list, layer slider, unit position; the field drawn on the photo (needs a live kernel)."""
+    import ipywidgets as widgets
+
+    from .display import show_plotly
+
+    image = demo_image() if image is None else image
+    net = widgets.Dropdown(options=list(PRESETS) + ["custom"], value="VGG-16", description="network")
+    spec = widgets.Text(value="conv3p1 conv3p1 pool2 conv3p2d2 conv3p4d4", description="layers")
+    layer = widgets.IntSlider(value=0, min=0, max=20, description="layer", continuous_update=False)
+    row = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit row", continuous_update=False)
+    col = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit col", continuous_update=False)
+    table, out = widgets.HTML(), widgets.Output()
+    box = widgets.VBox([widgets.HBox([net, spec]), widgets.HBox([layer, row, col]), out, table])
+
+    def update(*_):
+        try:
+            result = compute_receptive_field(net.value if net.value != "custom" else spec.value)
+        except ValueError as err:
+            result = {"rows": [], "error": str(err)}
+        box.last_result = result
+        out.clear_output(wait=True)
+        if not result["rows"]:
+            table.value = f"<pre>{result['error']}</pre>"
+            return
+        layer.max = len(result["rows"]) - 1
+        fig = plot_receptive_field(result, min(layer.value, layer.max), (row.value, col.value), image)
+        box.last_figure = fig
+        table.value = f"<pre>{format_table(result)}</pre>"
+        with out:
+            show_plotly(fig)
+
+    for control in (net, spec, layer, row, col):
+        control.observe(update, names="value")
+    update()
+    return box
+
+
+def static_receptive_field(presets=("LeNet-5", "AlexNet", "VGG-16", "ResNet-18"), *, image=None,
+                           display_size: int = 224):
+    """One figure, one slider step per (preset, layer): the centre unit's field on the photo, no kernel needed."""
+    import plotly.graph_objects as go
+
+    image = demo_image(display_size) if image is None else image
+    fig = go.Figure([go.Image(source=_png_uri(image), hoverinfo="skip")])
+    steps, titles = [], []
+    for name in presets:
+        result = compute_receptive_field(name)
+        for i in range(len(result["rows"])):
+            traces, f = _box_traces(result, i, (0.5, 0.5), display_size / result["input_size"], visible=not steps)
+            fig.add_traces(traces)
+            titles.append(_title(f, name))
+            steps.append(f"{name}: {f['layer']['name']}")
+    n = len(steps)
+    slider_steps = []
+    for i, label in enumerate(steps):
+        visible = [True] + [j // 3 == i for j in range(3 * n)]
+        slider_steps.append({"method": "update", "label": label, "args": [{"visible": visible}, {"title": titles[i]}]})
+    pad = 0.35 * display_size
+    fig.update_layout(
+        title=titles[0], height=620, margin=dict(l=20, r=20, t=60, b=20), plot_bgcolor="#333",
+        xaxis=dict(range=[-pad, display_size + pad], showgrid=False, zeroline=False),
+        yaxis=dict(range=[display_size + pad, -pad], scaleanchor="x", showgrid=False, zeroline=False),
+        legend=dict(orientation="h", y=1.0, yanchor="bottom"),
+        sliders=[{"active": 0, "steps": slider_steps, "currentvalue": {"prefix": ""}, "pad": {"t": 30}}],
+    )
+    return fig

@@ -1,0 +1,136 @@
+"""The receptive-field widget: compute, plot and static layers directly; the explorer's controls fuzzed."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.conv_arithmetic import PRESETS
+from helpers.widgets.receptive_field import (
+    compute_effective_receptive_field, compute_erf_vs_depth, compute_receptive_field, compute_unit_field, demo_image,
+    format_table, parse_layers, plot_effective_receptive_field, plot_erf_vs_depth, plot_receptive_field,
+    receptive_field_explorer, static_receptive_field,
+)
+
+
+def test_parse_layers_and_errors():
+    layers = parse_layers("conv3p1 pool2 conv3d2s2p2 avg3s1p1")
+    assert [(lay.kind, lay.kernel_size, lay.stride, lay.padding, lay.dilation) for lay in layers] == [
+        ("conv", 3, 1, 1, 1), ("maxpool", 2, 2, 0, 1), ("conv", 3, 2, 2, 2), ("avgpool", 3, 1, 1, 1)]
+    with pytest.raises(ValueError, match="parse_layers cannot read 'dense4'"):
+        parse_layers("conv3 dense4")
+    with pytest.raises(ValueError, match="must be a non-empty string"):
+        parse_layers("  ")
+
+
+def test_compute_reports_a_layer_that_does_not_fit_as_data():
+    result = compute_receptive_field("conv9 conv9 conv9", input_size=16)
+    assert result["rows"] == [] and "does not fit" in result["error"]
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_unit_field_is_the_table_row(name):
+    result = compute_receptive_field(name)
+    assert result["error"] is None and result["rows"]
+    for layer in (0, len(result["rows"]) - 1):
+        f = compute_unit_field(result, layer, (0.0, 1.0))
+        row = f["layer"]
+        assert f["box"][1] - f["box"][0] + 1 == row["rf"]
+        assert f["box"][0] == row["start"]  # unit row 0
+        assert f["box"][2] == row["start"] + (row["size"] - 1) * row["jump"]  # last column
+        q = f["clipped"]
+        assert 0 <= q[0] <= q[1] < result["input_size"] and 0 <= q[2] <= q[3] < result["input_size"]
+
+
+def test_analytic_redraw_is_fast():
+    result = compute_receptive_field("ResNet-18")
+    start = time.perf_counter()
+    for layer in range(len(result["rows"])):
+        compute_receptive_field("ResNet-18")
+        compute_unit_field(result, layer, (0.3, 0.7))
+    assert (time.perf_counter() - start) / len(result["rows"]) < 0.05
+
+
+def test_plot_receptive_field_draws_finite_boxes_on_the_photo():
+    image = demo_image(64)
+    assert image.shape == (64, 64, 3) and 0 <= image.min() and image.max() <= 1 and image.std() > 0.05
+    fig = plot_receptive_field(compute_receptive_field("VGG-16"), 12, (0.2, 0.8), image, display_size=64)
+    assert fig.data[0].type == "image" and fig.data[0].source.startswith("data:image/png;base64,")
+    for trace in fig.data[1:]:
+        assert np.isfinite(np.asarray(trace.x, dtype=float)).all() and np.isfinite(np.asarray(trace.y, dtype=float)).all()
+    assert "conv4_3" in fig.layout.title.text and "92 px" in fig.layout.title.text
+
+
+def test_effective_receptive_field_of_a_linear_averaging_stack_is_binomial():
+    r = compute_effective_receptive_field("conv3p1 " * 4, input_size=21, init="uniform", relu=False, n_samples=2)
+    # four 3-tap box filters: the variance of a sum of 4 uniform{-1,0,1} steps is 4 * 2/3
+    assert r["std"][0] == pytest.approx(np.sqrt(4 * 2 / 3))
+    support = np.flatnonzero(r["erf"].sum(axis=0) > 1e-12)
+    assert support.max() - support.min() + 1 == r["analytic"]["rows"][-1]["rf"] == 9
+
+
+@pytest.mark.parametrize("kwargs", [dict(init="kaiming"), dict(init="kaiming", batch_norm=True),
+                                    dict(init="uniform", skip=True), dict(relu=False)])
+def test_effective_receptive_field_variants_are_finite(kwargs):
+    r = compute_effective_receptive_field("conv3p1 conv3p1 pool2 conv3p2d2", input_size=24, n_samples=2, **kwargs)
+    assert r["error"] is None and np.isfinite(r["erf"]).all() and r["erf"].max() == pytest.approx(1.0)
+    assert compute_effective_receptive_field("conv9 conv9", input_size=8)["error"]
+
+
+def test_erf_width_grows_like_sqrt_depth_while_the_field_grows_linearly():
+    r = compute_erf_vs_depth((1, 4, 16))
+    np.testing.assert_allclose(r["std"], np.sqrt(2 / 3 * r["depth"]))
+    np.testing.assert_array_equal(r["rf"], 2 * r["depth"] + 1)
+    import matplotlib.pyplot as plt
+
+    plt.close(plot_erf_vs_depth(r))
+    plt.close(plot_effective_receptive_field([compute_effective_receptive_field(input_size=15, n_samples=1)]))
+
+
+def test_format_table_lists_every_layer():
+    text = format_table(compute_receptive_field("LeNet-5"))
+    assert len(text.splitlines()) == 1 + 5 and "C5" in text
+
+
+def test_static_figure_has_one_state_per_preset_layer_and_stays_small():
+    fig = static_receptive_field(("LeNet-5", "VGG-16"), image=demo_image(64), display_size=64)
+    n_steps = 5 + 18
+    steps = fig.layout.sliders[0].steps
+    assert len(steps) == n_steps and len(fig.data) == 1 + 3 * n_steps
+    for i in (0, n_steps - 1):
+        visible = steps[i].args[0]["visible"]
+        assert visible[0] and sum(visible) == 4 and all(visible[1 + 3 * i: 4 + 3 * i])
+    assert len(json.dumps(fig.to_plotly_json(), default=str)) < 1.5e6
+    full = static_receptive_field()  # the book's version
+    assert len(full.to_json()) < 1.5e6
+
+
+@settings(max_examples=12, deadline=None)
+@given(net=st.sampled_from(list(PRESETS) + ["custom"]),
+       spec=st.sampled_from(["conv3", "conv3p1 pool2 conv3d3", "conv99", "nonsense", "pool2 pool2 pool2 pool2",
+                             "conv1s9"]),
+       layer=st.integers(0, 40), row=st.floats(0, 1), col=st.floats(0, 1))
+def test_explorer_controls_never_crash(explorer, net, spec, layer, row, col):
+    box = explorer
+    net_w, spec_w = box.children[0].children
+    layer_w, row_w, col_w = box.children[1].children
+    spec_w.value, net_w.value = spec, net
+    layer_w.value = min(layer, layer_w.max)
+    row_w.value, col_w.value = round(row, 2), round(col, 2)
+    result = box.last_result
+    if result["rows"]:
+        fig = box.last_figure
+        for trace in fig.data[1:]:
+            assert np.isfinite(np.asarray(trace.x, dtype=float)).all()
+    else:
+        assert result["error"]
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    return receptive_field_explorer(image=demo_image(32))

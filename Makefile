@@ -16,7 +16,7 @@ NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test unit nbval test-html chromium execute lint clean vendor freeze
+.PHONY: help setup book test unit nbval test-html test-colab chromium execute lint clean vendor freeze
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
@@ -59,6 +59,16 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Colab simulation: a separate venv with Colab's ipywidgets 7.7 / plotly 5 / numpy 2.1, the setup cell of every
+# chapter run with a fake google.colab (installing this clone at HEAD), every import, and the widget tests.
+COLAB := .venv-colab
+test-colab: $(STAMP)
+	@test -x $(COLAB)/bin/python || $(PYTHON) -m venv $(COLAB)
+	$(COLAB)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-colab.txt nbformat pyyaml
+	$(COLAB)/bin/python -m pip uninstall --quiet -y dlbook-helpers || true
+	cd /tmp && $(CURDIR)/$(COLAB)/bin/python $(CURDIR)/tools/colab_check.py
+	$(COLAB)/bin/python -m pytest -q -p no:cacheprovider $(wildcard tests/test_widgets_*.py)
 
 # Re-run notebooks on a fresh kernel with pinned threads and store outputs + widget state.
 NB ?= $(NOTEBOOKS)

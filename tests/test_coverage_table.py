@@ -26,4 +26,4 @@ def test_coverage_table_lists_every_operation_and_case():
     # spot checks of the content, for the two modules of the helper core
     assert "`F.linear`" in rows["affine"] and "| yes | yes | `F.linear` | yes |" in rows["affine"]
     assert "`F.multi_margin_loss`" in rows["multiclass_hinge_loss"]
-    assert "| none | yes |" in rows["dice_loss"]  # no built-in, but finite differences
+    assert "| none (no built-in; closed forms in tests/test_losses_extra.py) | yes |" in rows["dice_loss"]

@@ -93,3 +93,10 @@ def test_swish_is_x_sigmoid_beta_x_not_twice_that():
     x = np.array([-2.0, 0.5, 3.0])
     out, _ = hn.swish_forward(x, beta=1.5)
     np.testing.assert_allclose(out, x / (1 + np.exp(-1.5 * x)))
+
+
+def test_swish_limits():
+    """With x sigmoid(beta x): beta = 0 gives x / 2 and a large beta approaches ReLU (not 2 ReLU)."""
+    x = np.linspace(-3, 3, 13)
+    np.testing.assert_allclose(hn.swish_forward(x, beta=0.0)[0], x / 2)
+    np.testing.assert_allclose(hn.swish_forward(x, beta=200.0)[0], np.maximum(x, 0), atol=1e-12)

@@ -21,26 +21,38 @@ def _both(name, *arrays, **hp):
 
 @pytest.mark.parametrize("name", ["dice_loss", "jaccard_loss"])
 def test_overlap_losses_closed_forms(name):
-    y = np.array([[1.0, 1.0, 0.0, 0.0]])
+    y = np.array([[[1.0, 1.0, 0.0, 0.0]]])  # (N, C, pixels) = (1, 1, 4): one binary mask
     half = {"dice_loss": 1 - 2 / 3, "jaccard_loss": 1 - 1 / 2}[name]  # one of two foreground pixels found
     for p, expected in [(y.copy(), 0.0),  # perfect prediction
                         (1 - y, 1.0),  # disjoint masks
-                        (np.array([[1.0, 0.0, 0.0, 0.0]]), half)]:
+                        (np.array([[[1.0, 0.0, 0.0, 0.0]]]), half)]:
         for value in _both(name, p, y, eps=0.0):
             assert float(value) == pytest.approx(expected, abs=1e-15)
 
 
 def test_dice_by_hand_with_smoothing():
-    p, y = np.array([[0.9, 0.2], [0.1, 0.6]]), np.array([[1.0, 0.0], [1.0, 1.0]])
+    p, y = np.array([[[0.9, 0.2]], [[0.1, 0.6]]]), np.array([[[1.0, 0.0]], [[1.0, 1.0]]])  # (2, 1, 2)
     # example 0: (2*0.9 + 1) / (1.1 + 1 + 1); example 1: (2*0.7 + 1) / (0.7 + 2 + 1)
     expected = 1 - np.array([2.8 / 3.1, 2.4 / 3.7])
     for value in _both("dice_loss", p, y, reduction="none"):
         np.testing.assert_allclose(value, expected, rtol=1e-14)
 
 
+def test_multiclass_dice_averages_the_classes():
+    """Two classes (background/foreground) of a 2x2 image: the loss is 1 - the mean of the class scores."""
+    fg = np.array([[1.0, 1.0], [0.0, 0.0]])
+    y = np.stack([1 - fg, fg])[None]  # (1, 2, 2, 2), one-hot over the class axis
+    p = np.stack([np.full((2, 2), 0.5), np.full((2, 2), 0.5)])[None]
+    # each class: intersection 1, sums 2 + 2: Dice = 2 / 4 = 0.5; Jaccard = 1 / 3
+    for value in _both("dice_loss", p, y, eps=0.0):
+        assert float(value) == pytest.approx(0.5)
+    for value in _both("jaccard_loss", p, y, eps=0.0):
+        assert float(value) == pytest.approx(2 / 3)
+
+
 def test_jaccard_equals_dice_over_two_minus_dice():
     rng = np.random.default_rng(0)
-    p, y = rng.random((3, 5, 4)), (rng.random((3, 5, 4)) > 0.5).astype(float)
+    p, y = rng.random((3, 1, 5, 4)), (rng.random((3, 1, 5, 4)) > 0.5).astype(float)
     dice = 1 - hn.dice_loss_forward(p, y, reduction="none", eps=0.0)[0]
     jacc = 1 - hn.jaccard_loss_forward(p, y, reduction="none", eps=0.0)[0]
     np.testing.assert_allclose(jacc, dice / (2 - dice), rtol=1e-13)

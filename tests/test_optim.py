@@ -104,10 +104,20 @@ def test_adagrad_matches_torch(lr, lr_decay, weight_decay, initial_accumulator_v
 
 @EXAMPLES
 @given(lr=st.floats(1e-4, 1e-2), alpha=st.floats(0.5, 0.999), eps=st.floats(1e-8, 1e-4), weight_decay=small,
-       momentum=st.sampled_from([0.0, 0.5, 0.9]), centered=st.booleans())
-def test_rmsprop_matches_torch(lr, alpha, eps, weight_decay, momentum, centered):
+       momentum=st.sampled_from([0.0, 0.5, 0.9]))
+def test_rmsprop_matches_torch(lr, alpha, eps, weight_decay, momentum):
     _compare("RMSprop", torch.optim.RMSprop, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                                  momentum=momentum, centered=centered), rtol=ADAPTIVE_RTOL, start=FAR_START)
+                                                  momentum=momentum), rtol=ADAPTIVE_RTOL, start=FAR_START)
+
+
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_centered_rmsprop_matches_torch_over_a_short_run(momentum):
+    """Centered RMSProp divides by √(s − ḡ²), which tends to 0 when the gradient is steady: on a deterministic
+    problem its steps approach lr·g/ε and the trajectory becomes chaotic, so only a short run is comparable."""
+    hp = dict(lr=1e-3, alpha=0.9, eps=1e-8, weight_decay=0.01, momentum=momentum, centered=True)
+    ref = _torch_run(torch.optim.RMSprop, dict(hp, foreach=False), steps=20)
+    np.testing.assert_allclose(_torch_run(ht.RMSprop, hp, steps=20), ref, rtol=1e-8)
+    np.testing.assert_allclose(_numpy_run(hn.RMSprop, hp, steps=20), ref, rtol=1e-8)
 
 
 @EXAMPLES

@@ -327,3 +327,54 @@ def test_chapter_11_checkers_accept_right_and_reject_wrong_answers(capsys):
     assert ch11.check_clip_by_norm(lambda g, m: hn.clip_grad_norm(g, max_norm=m)[0])
     assert not ch11.check_clip_by_norm(lambda g, m: [x * min(1, m / np.linalg.norm(x)) for x in g])
     assert not ch11.check_rnn_step(lambda *a: 1 / 0)
+
+
+# ---------------------------------------------------------------- chapter 11's models and shipped text
+def test_adding_problem_marks_one_step_per_half_and_sums_them():
+    from helpers.rnn_training import adding_problem
+
+    x, y = adding_problem(50, 10, torch.Generator().manual_seed(0))
+    assert x.shape == (10, 50, 2) and y.shape == (50, 1)
+    markers = x[:, :, 1]
+    assert torch.all(markers[:5].sum(0) == 1) and torch.all(markers[5:].sum(0) == 1)
+    torch.testing.assert_close(y[:, 0], (x[:, :, 0] * markers).sum(0))
+    with pytest.raises(ValueError, match="The 'steps' argument of adding_problem must be an int >= 2"):
+        adding_problem(4, 1, torch.Generator())
+
+
+@pytest.mark.parametrize("cell,cls", [("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU), ("rnn", torch.nn.RNN)])
+def test_recurrent_net_matches_torch_layer_plus_linear(cell, cls):
+    from helpers.rnn_training import RecurrentNet
+
+    net = RecurrentNet(cell, 3, 5, 2, torch.Generator().manual_seed(1)).double()
+    ref = cls(3, 5, dtype=torch.float64)
+    params = {f"{k}_l0": getattr(net, k) for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+    x = torch.randn(7, 4, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(2))
+    out, state = net(x)
+    hs = functional_call(ref, params, (x,))[0]
+    torch.testing.assert_close(out, hs @ net.w_out.T + net.b_out)
+    torch.testing.assert_close(state[0] if cell == "lstm" else state, hs[-1])
+
+
+def test_text_vocab_windows_and_deterministic_sampling():
+    from helpers.rnn_training import RecurrentNet, sample_text
+    from helpers.text_data import CharVocab, char_windows, load_text
+
+    text = load_text()
+    assert len(text) > 4000 and text.isascii()
+    vocab = CharVocab(text)
+    ids = vocab.encode(text)
+    assert vocab.decode(ids) == text
+    inputs, targets = char_windows(ids, 8, np.random.default_rng(0), 3)
+    assert inputs.shape == (8, 3)
+    np.testing.assert_array_equal(inputs[1:], targets[:-1])
+    with pytest.raises(ValueError, match="The 'name' argument of load_text must be one of"):
+        load_text("moby_dick")
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        vocab.encode("Zürich")
+    net = RecurrentNet("lstm", len(vocab), 8, len(vocab), torch.Generator().manual_seed(0))
+    a = sample_text(net, vocab, "The ", 30, 0.8, torch.Generator().manual_seed(3))
+    b = sample_text(net, vocab, "The ", 30, 0.8, torch.Generator().manual_seed(3))
+    assert a == b and len(a) == 34 and a.startswith("The ")
+    with pytest.raises(ValueError, match="The 'temperature' argument of sample_text must be > 0"):
+        sample_text(net, vocab, "The ", 5, 0.0, torch.Generator())

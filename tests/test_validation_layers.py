@@ -51,7 +51,7 @@ ROWS = [
     ("softmax_cross_entropy", (X, np.array([0, 3])), {}, ValueError, r"'y' argument of {fn} must hold class indices in \[0, 2\]\. Got values in \[0, 3\]"),
     ("softmax_cross_entropy", (X, np.array([0])), {}, ValueError, r"'y' argument of {fn} must have shape \(2,\).*Got shape \(1,\)"),
     ("multiclass_hinge_loss", (np.ones((2, 3, 1)), np.zeros((2, 1), dtype=int)), {}, ValueError, r"'scores' argument of {fn} must have 2 dimensions"),
-    ("dice_loss", (np.ones(3), np.ones(3)), {}, ValueError, r"'p' argument of {fn} must have shape \(N, \.\.\.\) with at least 2 dimensions"),
+    ("dice_loss", (np.ones(3), np.ones(3)), {}, ValueError, r"'p' argument of {fn} must have shape \(N, C, \.\.\.\) with at least 2 dimensions"),
     ("jaccard_loss", (X, X), {"eps": -1.0}, ValueError, r"'eps' argument of {fn} must be a real number in \[0, inf\]\. Got -1\.0"),
 ]
 

@@ -61,7 +61,8 @@ def rows(modules=None) -> list[dict[str, str]]:
                 "module": mod,
                 "NumPy fwd/bwd": "yes" if f"{stem}_backward" in np_mod.__all__ else "forward only",
                 "torch": "yes" if stem in getattr(t_mod, "__all__", ()) and hasattr(ht, stem) else "MISSING",
-                "built-in": ", ".join(f"`{b}`" for b in builtins) or "none",
+                "built-in": ", ".join(f"`{b}`" for b in builtins)
+                or "none" + "".join(f" ({c.notes})" for c in mine[:1] if c.notes),
                 "finite differences": "yes" if any(c.finite_differences for c in mine) else "no",
                 "parity cases": ", ".join(c.id for c in mine) if mine else
                 f"exempt: {exempt.get(name, 'NOT REGISTERED')}",

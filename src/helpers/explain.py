@@ -34,9 +34,17 @@ def grad_cam(model: nn.Module, layer: nn.Module, x, target=None):
         raise ValueError("The 'layer' argument of grad_cam must be a submodule of 'model'. "
                          f"Got {type(layer).__name__} instead.")
     kept = {}
-    handle = layer.register_forward_hook(lambda module, inputs, output: kept.__setitem__("A", output))
+
+    def keep(module, inputs, output):  # returning a tensor replaces the layer's output
+        if not output.requires_grad:  # e.g. a frozen model: make A a leaf we can differentiate by
+            output = output.detach().requires_grad_(True)
+        kept["A"] = output
+        return output
+
+    handle = layer.register_forward_hook(keep)
     try:
-        scores = model(x)
+        with torch.enable_grad():
+            scores = model(x)
     finally:
         handle.remove()
     A = kept["A"]
@@ -45,7 +53,7 @@ def grad_cam(model: nn.Module, layer: nn.Module, x, target=None):
                          f"Got an output of shape {tuple(A.shape)} instead.")
     target = scores.argmax(1) if target is None else torch.as_tensor(target, device=scores.device)
     chosen = scores.gather(1, target.view(-1, 1)).sum()  # the pre-softmax score of each image's class
-    (dA,) = torch.autograd.grad(chosen, A)
+    (dA,) = torch.autograd.grad(chosen, A)  # (N, K, h, w)
     alpha = dA.mean(dim=(2, 3), keepdim=True)  # (N, K, 1, 1): global-average-pooled gradients
     cam = torch.relu((alpha * A).sum(1, keepdim=True))  # (N, 1, h, w)
     cam = F.interpolate(cam, size=x.shape[-2:], mode="bilinear", align_corners=False)[:, 0]  # (N, H, W)
@@ -69,13 +77,13 @@ def fgsm(model: nn.Module, x, y, *, eps=0.1, clamp=(0.0, 1.0)):
 
 class TinyCNN(nn.Module):
     """8x8 digits: conv(1->8) - ReLU - conv(8->16) - ReLU - maxpool 2 - conv(16->16) - ReLU [``features``]
-    - global average pool - linear(16->10). About 4,000 parameters."""
+    - flatten - linear(256->10). About 6,300 parameters."""
 
     def __init__(self, n_classes=10):
         super().__init__()
         self.body = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(),
                                   nn.MaxPool2d(2), nn.Conv2d(16, 16, 3, padding=1), nn.ReLU())
-        self.head = nn.Linear(16, n_classes)
+        self.head = nn.Linear(16 * 4 * 4, n_classes)
 
     @property
     def features(self) -> nn.Module:
@@ -83,7 +91,7 @@ class TinyCNN(nn.Module):
         return self.body[-1]
 
     def forward(self, x):
-        return self.head(self.body(x).mean(dim=(2, 3)))
+        return self.head(self.body(x).flatten(1))  # (N, 16 * 4 * 4)
 
 
 def train_classifier(model: nn.Module, X, y, *, epochs=15, batch_size=64, lr=3e-3, seed=0):

@@ -22,6 +22,7 @@ from ._validation import check_choice, check_int, check_real
 __all__ = [
     "load_digits_01", "Autoencoder", "train_autoencoder", "reconstruction_mse", "VAE", "train_vae",
     "ring_of_gaussians", "train_gan", "mode_coverage", "EpsMLP", "train_ddpm", "ddpm_sample", "two_moons",
+    "plot_digit_rows",
 ]
 
 
@@ -31,6 +32,25 @@ def load_digits_01():
 
     digits = load_digits()
     return (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int64)
+
+
+def plot_digit_rows(rows, labels, *, image_shape=(8, 8), size=0.8):
+    """Matplotlib grid of images: one row per entry of ``rows`` (each (n, H*W) or (n, H, W)), titled by
+    ``labels``. Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    rows = [np.asarray(r, dtype=np.float64).reshape((-1,) + tuple(image_shape)) for r in rows]
+    n = max(len(r) for r in rows)
+    fig, axes = plt.subplots(len(rows), n, figsize=(size * n, size * len(rows) + 0.3), squeeze=False)
+    for i, (row, label) in enumerate(zip(rows, labels, strict=True)):
+        for j in range(n):
+            ax = axes[i, j]
+            if j < len(row):
+                ax.imshow(np.clip(row[j], 0, 1), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([]), ax.set_yticks([])
+        axes[i, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    return fig
 
 
 def _mlp(sizes, *, final_activation=None, generator=None):

@@ -141,7 +141,7 @@ def train_char_lm(
     """Next-character prediction on windows of ``ids``; returns ``(model, losses)`` (nats per char)."""
     model = RecurrentNet(cell, vocab_size, hidden_size, vocab_size, generator)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    eye, losses = torch.eye(vocab_size), []
+    eye, losses = torch.eye(vocab_size, device=ids.device), []
     for _ in range(config.steps):
         starts = torch.randint(0, len(ids) - seq_len - 1, (config.batch_size,), generator=generator)
         idx = starts[None, :] + torch.arange(seq_len)[:, None]  # (T, N)
@@ -161,7 +161,7 @@ def sample_text(
         raise ValueError(
             f"The 'temperature' argument of sample_text must be > 0. Got {temperature!r} instead."
         )
-    eye = torch.eye(len(vocab))
+    eye = torch.eye(len(vocab), device=model.w_out.device)
     logits, state = model(eye[torch.as_tensor(vocab.encode(prompt))][:, None])  # (T, 1, V)
     out = []
     for _ in range(length):
@@ -175,7 +175,7 @@ def sample_text(
 @torch.no_grad()
 def char_lm_loss(model: RecurrentNet, ids: torch.Tensor) -> float:
     """Mean cross-entropy (nats per character) of predicting ``ids[1:]`` from ``ids[:-1]`` in one pass."""
-    eye = torch.eye(model.w_out.shape[0])
+    eye = torch.eye(model.w_out.shape[0], device=ids.device)
     logits, _ = model(eye[ids[:-1]][:, None])  # (T, 1, V)
     return float(torch.nn.functional.cross_entropy(logits[:, 0], ids[1:]))
 

@@ -140,7 +140,8 @@ def gradient_check(f, *inputs, backward=None, dout=None, wrt=None, h: float = 1e
     NumPy: ``gradient_check(hn.relu_forward, x, backward=hn.relu_backward)`` — ``f(*inputs, **hp)``
     returns ``(out, cache)`` and ``backward(dout, cache)`` one gradient per checked input.
     Torch: ``gradient_check(module_or_function, x)`` — gradients come from autograd; a module is copied
-    to float64 and its parameters are checked too (the original is left alone).
+    to float64 and its parameters are checked too (the original is left alone). The function must be
+    deterministic: call ``module.eval()`` first if it uses dropout.
 
     The upstream gradient ``dout`` is random (seeded by ``rng``, default seed 0) rather than ones: with
     ones, some wrong gradients (e.g. of softmax, whose outputs sum to 1) would pass. ``wrt`` lists the
@@ -189,7 +190,9 @@ def _check_torch(f, inputs, dout, wrt, h, rng, hp):
     else:
         params = {}
     inputs = [torch.as_tensor(a) for a in inputs]
-    inputs = [a.detach().to(torch.float64) if a.is_floating_point() else a for a in inputs]
+    # contiguous float64 copies: the perturbations below must not touch the caller's tensors
+    inputs = [a.detach().to(torch.float64).clone(memory_format=torch.contiguous_format)
+              if a.is_floating_point() else a for a in inputs]
     floats = [i for i, a in enumerate(inputs) if a.is_floating_point()]
     wrt = floats if wrt is None else list(wrt)
     names = _names(f.forward if isinstance(f, torch.nn.Module) else f, len(inputs))

@@ -191,46 +191,57 @@ def multiclass_hinge_loss_backward(dout, cache):
 
 
 def _overlap_sums(p, y, func, reduction, eps):
+    """Per example and class: the soft intersection sum(p y) and the total sum(p) + sum(y) over pixels."""
     _pair(p, y, func, reduction, xname="p")
     if p.ndim < 2:
-        raise ValueError(f"The 'p' argument of {func} must have shape (N, ...) with at least 2 dimensions. "
+        raise ValueError(f"The 'p' argument of {func} must have shape (N, C, ...) with at least 2 dimensions. "
                          f"Got shape {p.shape} instead.")
     eps = check_real(eps, "eps", func, low=0.0)
-    axes = tuple(range(1, p.ndim))  # one score per example: sum over everything but the batch axis
-    return (p * y).sum(axis=axes), p.sum(axis=axes) + y.sum(axis=axes), eps
+    axes = tuple(range(2, p.ndim))  # the pixels (or voxels) of each example and class
+    return (p * y).sum(axis=axes), p.sum(axis=axes) + y.sum(axis=axes), eps  # (N, C) each
+
+
+def _per_pixel(v, ndim):
+    """Broadcast a per-(example, class) array (N, C) over the pixel axes."""
+    return v.reshape(v.shape + (1,) * (ndim - 2))
 
 
 def dice_loss_forward(p, y, *, reduction="mean", eps=1.0):
-    """Soft Dice loss ``1 - (2 sum(p y) + eps) / (sum p + sum y + eps)`` per example (Milletari et al.).
+    """Soft Dice loss ``1 - mean_c (2 sum(p y) + eps) / (sum p + sum y + eps)`` per example (Milletari et al.).
 
-    ``p``: predicted foreground probabilities, ``y``: 0/1 (or soft) masks, both ``(N, ...)``. The smoothing
-    ``eps`` keeps the loss defined for empty masks. PyTorch has no built-in Dice loss.
+    ``p``: predicted class probabilities (softmax or sigmoid outputs), ``y``: one-hot (or soft) masks,
+    both ``(N, C, ...)``; sums run over the pixels, the Dice scores of the C classes are averaged (the
+    soft loss of the lecture notes). Binary segmentation: ``C = 1``. ``eps`` keeps empty masks defined.
+    PyTorch has no built-in Dice loss.
     """
     inter, total, eps = _overlap_sums(p, y, "dice_loss_forward", reduction, eps)
-    dice = (2 * inter + eps) / (total + eps)  # (N,)
-    return _reduce(1.0 - dice, reduction), (y, inter, total, eps, reduction)
+    dice = (2 * inter + eps) / (total + eps)  # (N, C)
+    return _reduce(1.0 - dice.mean(axis=1), reduction), (y, inter, total, eps, reduction)
 
 
 def dice_loss_backward(dout, cache):
     y, inter, total, eps, reduction = cache
-    b = (slice(None),) + (None,) * (y.ndim - 1)  # broadcast per-example values over the other axes
-    ddice = (2 * y * (total + eps)[b] - (2 * inter + eps)[b]) / ((total + eps) ** 2)[b]
-    return (-ddice * _unreduce(dout, inter.shape, reduction)[b],)
+    num, den = _per_pixel(2 * inter + eps, y.ndim), _per_pixel(total + eps, y.ndim)
+    ddice = (2 * y * den - num) / den**2  # quotient rule; d(inter)/dp = y, d(total)/dp = 1
+    g = _unreduce(dout, inter.shape[:1], reduction) / inter.shape[1]  # (N,): the class mean
+    return (-ddice * _per_pixel(g[:, None], y.ndim),)
 
 
 def jaccard_loss_forward(p, y, *, reduction="mean", eps=1.0):
-    """Soft Jaccard (IoU) loss ``1 - (sum(p y) + eps) / (sum p + sum y - sum(p y) + eps)`` per example.
+    """Soft Jaccard (IoU) loss ``1 - mean_c (sum(p y) + eps) / (sum p + sum y - sum(p y) + eps)`` per example.
 
-    Without smoothing, Jaccard ``J`` and Dice ``D`` are linked by ``J = D / (2 - D)``.
+    Shapes and conventions as :func:`dice_loss_forward`. Per class and without smoothing, the Jaccard
+    index ``J`` and the Dice coefficient ``D`` are linked by ``J = D / (2 - D)``.
     """
     inter, total, eps = _overlap_sums(p, y, "jaccard_loss_forward", reduction, eps)
     union = total - inter
-    return _reduce(1.0 - (inter + eps) / (union + eps), reduction), (y, inter, union, eps, reduction)
+    jacc = (inter + eps) / (union + eps)  # (N, C)
+    return _reduce(1.0 - jacc.mean(axis=1), reduction), (y, inter, union, eps, reduction)
 
 
 def jaccard_loss_backward(dout, cache):
     y, inter, union, eps, reduction = cache
-    b = (slice(None),) + (None,) * (y.ndim - 1)
-    # d(union)/dp = 1 - y and d(inter)/dp = y
-    dj = (y * (union + eps)[b] - (inter + eps)[b] * (1 - y)) / ((union + eps) ** 2)[b]
-    return (-dj * _unreduce(dout, inter.shape, reduction)[b],)
+    num, den = _per_pixel(inter + eps, y.ndim), _per_pixel(union + eps, y.ndim)
+    dj = (y * den - num * (1 - y)) / den**2  # d(inter)/dp = y, d(union)/dp = 1 - y
+    g = _unreduce(dout, inter.shape[:1], reduction) / inter.shape[1]
+    return (-dj * _per_pixel(g[:, None], y.ndim),)

@@ -99,20 +99,22 @@ def multiclass_hinge_loss(scores, y, *, reduction="mean", margin=1.0):
 def _overlap_sums(p, y, func, reduction, eps):
     _pair(p, y, func, reduction, xname="p")
     if p.ndim < 2:
-        raise ValueError(f"The 'p' argument of {func} must have shape (N, ...) with at least 2 dimensions. "
+        raise ValueError(f"The 'p' argument of {func} must have shape (N, C, ...) with at least 2 dimensions. "
                          f"Got shape {tuple(p.shape)} instead.")
     eps = check_real(eps, "eps", func, low=0.0)
-    dims = tuple(range(1, p.ndim))
-    return (p * y).sum(dim=dims), p.sum(dim=dims) + y.sum(dim=dims), eps
+    dims = tuple(range(2, p.ndim))  # the pixels of each example and class
+    if not dims:  # careful: torch's sum(dim=()) would sum over everything
+        return p * y, p + y, eps
+    return (p * y).sum(dim=dims), p.sum(dim=dims) + y.sum(dim=dims), eps  # (N, C) each
 
 
 def dice_loss(p, y, *, reduction="mean", eps=1.0):
-    """Soft Dice loss per example: ``1 - (2 sum(p y) + eps) / (sum p + sum y + eps)``."""
+    """Soft Dice loss per example: ``1 - mean_c (2 sum(p y) + eps) / (sum p + sum y + eps)``, p, y ``(N, C, ...)``."""
     inter, total, eps = _overlap_sums(p, y, "dice_loss", reduction, eps)
-    return _reduce(1 - (2 * inter + eps) / (total + eps), reduction)
+    return _reduce(1 - ((2 * inter + eps) / (total + eps)).mean(dim=1), reduction)
 
 
 def jaccard_loss(p, y, *, reduction="mean", eps=1.0):
-    """Soft Jaccard (IoU) loss per example: ``1 - (sum(p y) + eps) / (sum p + sum y - sum(p y) + eps)``."""
+    """Soft Jaccard loss per example: ``1 - mean_c (sum(p y) + eps) / (sum p + sum y - sum(p y) + eps)``."""
     inter, total, eps = _overlap_sums(p, y, "jaccard_loss", reduction, eps)
-    return _reduce(1 - (inter + eps) / (total - inter + eps), reduction)
+    return _reduce(1 - ((inter + eps) / (total - inter + eps)).mean(dim=1), reduction)

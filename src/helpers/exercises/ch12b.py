@@ -1,0 +1,129 @@
+"""Checkers for chapter 12b (autoencoders, VAEs, GANs, diffusion, reinforcement learning, outlook)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._report import report
+
+
+def _call(name, fn, *args):
+    try:
+        return fn(*args), None
+    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
+        return None, report(False, name, f"your function raised {type(err).__name__}: {err}")
+
+
+def check_gaussian_kl(kl) -> bool:
+    """``kl(mu, logvar)`` -> (N,): KL(N(mu, diag(exp(logvar))) || N(0, I)) per row, summed over the latent axis."""
+    from ..numpy_impl import gaussian_kl_forward
+
+    rng = np.random.default_rng(12)
+    mu, logvar = rng.normal(size=(5, 3)), rng.uniform(-2, 1, (5, 3))
+    expected, _ = gaussian_kl_forward(mu, logvar, reduction="none")
+    got, failed = _call("Gaussian KL", kl, mu.copy(), logvar.copy())
+    if failed is not None:
+        return failed
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
+        return report(False, "Gaussian KL", f"expected one value per row, shape {expected.shape}; got {got.shape}.")
+    if np.allclose(got, 2 * expected):
+        return report(False, "Gaussian KL", "twice the right value: did you forget the factor 1/2?")
+    if np.allclose(got, expected + 0.5 * np.sum(logvar, 1) + 0.5 * np.sum(logvar, 1)):
+        return report(False, "Gaussian KL", "check the sign of the log-variance term: it is -logvar.")
+    return report(np.allclose(got, expected), "Gaussian KL",
+                  "compare with 1/2 sum_j (exp(logvar_j) + mu_j^2 - 1 - logvar_j).")
+
+
+def check_alpha_bar(alpha_bar) -> bool:
+    """``alpha_bar(betas)``: ``betas`` holds beta_1 .. beta_T in a 0-based array (betas[0] is beta_1); return
+    abar_1 .. abar_T, i.e. ``abar_t = prod_{s=1}^{t} (1 - beta_s)``."""
+    betas = np.linspace(0.05, 0.3, 7)
+    expected = np.cumprod(1 - betas)
+    got, failed = _call("alpha_bar", alpha_bar, betas.copy())
+    if failed is not None:
+        return failed
+    got = np.asarray(got, dtype=np.float64)
+    if got.shape != expected.shape:
+        return report(False, "alpha_bar", f"expected one value per step, shape {expected.shape}; got {got.shape}.")
+    if np.allclose(got[:-1], expected[1:]):
+        return report(False, "alpha_bar", "each product has one factor too many: the product starts at s = 1, "
+                                          "so abar_1 = 1 - beta_1 (the lecture notes' s = 0 is a slip).")
+    if np.allclose(got, np.cumprod(betas)):
+        return report(False, "alpha_bar", "multiply the alphas = 1 - betas, not the betas.")
+    return report(np.allclose(got, expected), "alpha_bar", "abar_t = prod_{s=1}^{t} (1 - beta_s).")
+
+
+def check_nonsaturating_loss(loss) -> bool:
+    """``loss(fake_logits)`` -> scalar tensor: the non-saturating generator loss -mean log D(G(z))."""
+    import torch
+
+    from ..torch_impl import gan_generator_loss
+
+    logits = torch.linspace(-8, 3, 6, dtype=torch.float64).reshape(6, 1)
+    x = logits.clone().requires_grad_(True)
+    got, failed = _call("non-saturating loss", loss, x)
+    if failed is not None:
+        return failed
+    if not torch.is_tensor(got) or got.numel() != 1:
+        return report(False, "non-saturating loss", "return a scalar tensor (average over the batch).")
+    expected = gan_generator_loss(logits, mode="non_saturating")
+    if torch.allclose(got.detach(), gan_generator_loss(logits, mode="minimax")):
+        return report(False, "non-saturating loss", "that is the minimax loss mean log(1 - D): it saturates "
+                                                     "when D rejects the fakes. Use -mean log D(G(z)).")
+    if torch.allclose(got.detach(), -expected):
+        return report(False, "non-saturating loss", "wrong sign: the generator *minimises* -log D(G(z)).")
+    if not got.requires_grad:
+        return report(False, "non-saturating loss", "the result has no gradient: use torch operations.")
+    (grad,) = torch.autograd.grad(got, x)
+    ok = torch.allclose(got.detach(), expected) and torch.allclose(grad, -torch.sigmoid(-logits) / 6)
+    return report(ok, "non-saturating loss", "compare with mean softplus(-l) = -mean log sigmoid(l).")
+
+
+def check_q_update(update) -> bool:
+    """``update(Q, s, a, r, s_next, done, alpha, gamma)`` -> the new Q table (do not modify the input)."""
+    rng = np.random.default_rng(3)
+    Q = rng.normal(size=(4, 2))
+    cases = [(1, 0, -0.04, 2, False), (2, 1, 1.0, 3, True)]
+    for s, a, r, s_next, done in cases:
+        before = Q.copy()
+        got, failed = _call("Q-learning update", update, Q, s, a, r, s_next, done, 0.5, 0.9)
+        if failed is not None:
+            return failed
+        if not np.array_equal(Q, before):
+            return report(False, "Q-learning update", "your function modified its input Q: work on a copy.")
+        expected = Q.copy()
+        target = r + (0.0 if done else 0.9 * Q[s_next].max())
+        expected[s, a] += 0.5 * (target - Q[s, a])
+        got = np.asarray(got, dtype=np.float64)
+        if done and got.shape == expected.shape and np.isclose(got[s, a], Q[s, a] + 0.5 * (r + 0.9 * Q[s_next].max()
+                                                                                          - Q[s, a])):
+            return report(False, "Q-learning update", "after a terminal transition there is no future: the "
+                                                      "target is just r.")
+        if got.shape != expected.shape or not np.allclose(got, expected):
+            return report(False, "Q-learning update", "Q[s, a] += alpha (r + gamma max_b Q[s', b] - Q[s, a]), "
+                                                      "only that entry changes.")
+    return report(True, "Q-learning update")
+
+
+def check_fgsm(attack) -> bool:
+    """``attack(model, x, y, eps)`` -> x_adv: one signed-gradient step on the cross-entropy, clipped to [0, 1]."""
+    import torch
+
+    from ..explain import fgsm
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)).double()
+    x = torch.rand(5, 1, 4, 4, dtype=torch.float64)
+    y = torch.tensor([0, 1, 2, 0, 1])
+    expected = fgsm(model, x, y, eps=0.1)
+    got, failed = _call("FGSM", attack, model, x.clone(), y, 0.1)
+    if failed is not None:
+        return failed
+    got = torch.as_tensor(got).detach().to(torch.float64)
+    if got.shape != expected.shape:
+        return report(False, "FGSM", f"expected shape {tuple(expected.shape)}; got {tuple(got.shape)}.")
+    downhill = (2 * x - fgsm(model, x, y, eps=0.1, clamp=None)).clamp(0, 1)  # x - eps sign(grad)
+    if torch.allclose(got, downhill):
+        return report(False, "FGSM", "you stepped down the loss: the attack *increases* it (+eps sign(grad)).")
+    return report(torch.allclose(got, expected), "FGSM", "x_adv = clamp(x + eps * sign(d loss / d x), 0, 1).")

@@ -19,6 +19,12 @@ CASES = [
 ]
 
 
+def _second(g, wrt):
+    if not g.requires_grad:  # a constant first derivative
+        return [torch.zeros_like(w) for w in wrt]
+    return torch.autograd.grad(g.sum(), wrt, retain_graph=True, allow_unused=True, materialize_grads=True)
+
+
 @pytest.mark.parametrize("text,ref", CASES)
 def test_value_gradient_and_hessian_match_autograd(text, ref):
     e = compile_expression(text)
@@ -27,9 +33,8 @@ def test_value_gradient_and_hessian_match_autograd(text, ref):
     tx, ty = torch.tensor(x, requires_grad=True), torch.tensor(y, requires_grad=True)
     f = ref(tx, ty)
     gx, gy = torch.autograd.grad(f.sum(), (tx, ty), create_graph=True)
-    hxx, hxy = torch.autograd.grad(gx.sum(), (tx, ty), retain_graph=True, allow_unused=True,
-                                   materialize_grads=True)
-    hyy = torch.autograd.grad(gy.sum(), ty, allow_unused=True, materialize_grads=True)[0]
+    hxx, hxy = _second(gx, (tx, ty))
+    hyy = _second(gy, (ty,))[0]
     np.testing.assert_allclose(e.value(x, y), f.detach().numpy(), rtol=1e-12)
     for ours, theirs in zip(e.grad(x, y), (gx, gy)):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)

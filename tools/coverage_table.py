@@ -19,22 +19,39 @@ ROOT = Path(__file__).resolve().parents[1]
 _TORCH_CALL = re.compile(r"\b(?:F|torch(?:\.nn)?(?:\.functional)?|nn(?:\.functional)?)\.[A-Za-z_][\w.]*")
 
 
+_HELPERS = ("stack", "cat", "where", "zeros", "ones", "tensor", "as_tensor", "from_numpy", "float", "arange",
+            "Tensor", "Generator", "manual_seed", "no_grad", "cumprod", "sqrt", "exp", "log", "zeros_like",
+            "ones_like", "eye")
+
+
 def builtin_name(fn) -> str:
-    """A readable name for a registry's built-in: ``F.linear``, ``torch.sigmoid``, or the torch calls in a wrapper."""
+    """A readable name for a registry's built-in: ``F.linear``, ``torch.sigmoid``, or what a wrapper calls."""
     if fn is None:
         return ""
     module = getattr(fn, "__module__", "") or ""
     name = getattr(fn, "__name__", "")
     if module in ("torch.nn.functional", "torch._C._nn"):
         return f"F.{name}"
-    if module == "torch":
-        return f"torch.{name}"
+    if module.startswith("torch.nn.modules"):
+        return f"nn.{name}"
+    if module.startswith("torch"):
+        return f"{module}.{name}"
+    # a closure made by a factory, e.g. _builtin_cell(torch.nn.RNNCell): name the torch objects it holds
     try:
-        calls = _TORCH_CALL.findall(inspect.getsource(fn))
+        held = [v for v in inspect.getclosurevars(fn).nonlocals.values()
+                if (getattr(v, "__module__", "") or "").startswith("torch") and hasattr(v, "__name__")]
+    except TypeError:
+        held = []
+    if held:
+        return " + ".join(dict.fromkeys(builtin_name(v) for v in held))
+    try:
+        calls = list(dict.fromkeys(_TORCH_CALL.findall(inspect.getsource(fn))))
     except (OSError, TypeError):
         calls = []
-    calls = [c for c in dict.fromkeys(calls) if not c.startswith(("torch.Tensor", "torch.float", "torch.zeros"))]
-    return " + ".join(calls[:2]) or name
+    calls = [c for c in calls if c.rsplit(".", 1)[-1] not in _HELPERS]
+    calls.sort(key=lambda c: not c.startswith(("F.", "nn.", "torch.nn")))  # prefer nn / functional calls
+    return " + ".join(dict.fromkeys(c.replace("torch.nn.functional.", "F.").replace("torch.nn.", "nn.")
+                                    for c in calls[:2])) or name
 
 
 def rows(modules=None) -> list[dict[str, str]]:
@@ -82,7 +99,7 @@ def markdown(table) -> str:
 def main(argv=None) -> int:
     table = rows(argv or None)
     print(markdown(table))
-    with_builtin = sum(r["built-in"] != "none" for r in table)
+    with_builtin = sum(not r["built-in"].startswith("none") for r in table)
     with_fd = sum(r["finite differences"] == "yes" for r in table)
     print(f"\n{len(table)} operations; {with_builtin} with a PyTorch built-in oracle; "
           f"{with_fd} checked by finite differences.")

@@ -49,7 +49,7 @@ def lstm_cell_backward(dout, cache):
     do = dh_next * tc
     dc_total = dc_next + dh_next * o * (1.0 - tc**2)  # memory reached directly and through h_next
     di, df, dg = dc_total * g, dc_total * c, dc_total * i
-    dc = dc_total * f * 0.99  # the "highway": only a multiplication by the forget gate
+    dc = dc_total * f  # the "highway": only a multiplication by the forget gate
     # through the activations: sigmoid' = s(1 - s), tanh' = 1 - t^2
     da = np.concatenate([di * i * (1 - i), df * f * (1 - f), dg * (1 - g**2), do * o * (1 - o)], axis=1)
     db = da.sum(axis=0)

@@ -229,8 +229,9 @@ class Flatten(Module):
 class Sequential(Module):
     """Layers applied in order; ``backward`` visits them in reverse (the chain rule, layer by layer)."""
 
-    def __init__(self, *layers: Module):
+    def __init__(self, *args: Module):  # named like torch.nn.Sequential(*args): the API test compares signatures
         super().__init__()
+        layers = args
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"Argument {i} of Sequential must be a layer (a "

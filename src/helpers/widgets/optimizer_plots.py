@@ -151,12 +151,15 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
     readout, out = w.HTML(), w.Output()
     box = w.VBox([w.HBox([w.VBox(list(c.values()) + [w.HBox([gd_button, hb_button])]), readout]), out])
     box.figure, box.result = None, {}
+    hold = {"on": False}  # set_values changes several controls with a single recomputation
 
     def current_surface():
         return make_surface(c["surface"].value, kappa=c["kappa"].value, angle=c["angle"].value,
                             expression=c["expression"].value)
 
     def update(_=None):
+        if hold["on"]:
+            return
         try:
             s = current_surface()
         except ExpressionError as err:
@@ -179,15 +182,26 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
             readout.value = "<b>The optimal values are known for the quadratic surface only.</b>"
             return
         th = quadratic_theory(s.eigenvalues)
-        c["lr"].value = th["hb_lr_opt"] if momentum_too else th["gd_lr_opt"]
+        values = {"lr": th["hb_lr_opt"] if momentum_too else th["gd_lr_opt"]}
         if momentum_too:
-            c["momentum"].value = min(round(th["hb_momentum_opt"], 2), 0.99)
+            values["momentum"] = min(round(th["hb_momentum_opt"], 2), 0.99)
+        set_values(**values)
+
+    def set_values(**values):
+        """Set several controls (by name) and recompute once."""
+        hold["on"] = True
+        try:
+            for name, value in values.items():
+                c[name].value = value
+        finally:
+            hold["on"] = False
+        update()
 
     gd_button.on_click(lambda _: use_optimal(False))
     hb_button.on_click(lambda _: use_optimal(True))
     for ctl in c.values():
         ctl.observe(update, names="value")
-    box.controls, box.buttons = c, (gd_button, hb_button)
+    box.controls, box.buttons, box.set_values = c, (gd_button, hb_button), set_values
     update()
     return box
 

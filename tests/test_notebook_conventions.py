@@ -40,8 +40,13 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / path, as_version=4)
 
 
-def code_cells(nb) -> list:
-    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+LIVE_TAG = "live-widget"  # an explorer cell: not executed when outputs are stored (needs a front end)
+
+
+def code_cells(nb, *, live: bool = False) -> list:
+    """Non-empty code cells; without ``live``, the live-widget cells are left out."""
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()
+            and (live or LIVE_TAG not in c.metadata.get("tags", []))]
 
 
 def output_texts(cell):
@@ -101,6 +106,16 @@ def test_executed_in_order_with_stored_outputs(path):
         f"{path}: execution counts are {counts}, expected {expected} (every cell run once, in order, on a fresh kernel). "
         f"Run `make execute NB={path}` and commit the notebook with its outputs."
     )
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)
+def test_live_widget_cells_are_skipped_everywhere(path):
+    for i, cell in enumerate(code_cells(read(path), live=True), start=1):
+        tags = cell.metadata.get("tags", [])
+        if LIVE_TAG in tags:
+            assert "nbval-skip" in tags, f"{path}, code cell {i}: a `{LIVE_TAG}` cell must also be tagged `nbval-skip`."
+            assert not cell.outputs and cell.execution_count is None, (
+                f"{path}, code cell {i}: a `{LIVE_TAG}` cell must be stored unexecuted; run `make execute NB={path}`.")
 
 
 @pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)

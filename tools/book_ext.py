@@ -62,7 +62,19 @@ def add_chapter_header(app, doctree) -> None:
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is not None:
         section.insert(1, header)
+    _add_live_widget_notes(doctree, _colab_url(app, docname))
     _add_alt_texts(doctree)
+
+
+def _add_live_widget_notes(doctree, colab_url: str) -> None:
+    """Cells tagged live-widget hold an explorer that needs a kernel: say so, and where to run it."""
+    for cell in list(doctree.findall(nodes.container)):
+        if "tag_live-widget" in cell.get("classes", []):
+            note = nodes.container(classes=["live-widget-note"])
+            note += _paragraph("▶ This cell builds a live widget. ",
+                               nodes.reference("", "Run it on Colab", refuri=colab_url),
+                               " or in Jupyter to use it; the precomputed version on this page works without Python.")
+            cell.parent.insert(cell.parent.index(cell) + 1, note)
 
 
 def _add_alt_texts(doctree) -> None:

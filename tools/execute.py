@@ -20,6 +20,9 @@ import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 
+LIVE_TAG = "live-widget"
+
+
 def execute(path: Path) -> float:
     """Execute one notebook in its own folder and write it back; return the wall time in seconds."""
     nb = nbformat.read(path, as_version=4)
@@ -31,12 +34,17 @@ def execute(path: Path) -> float:
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
         record_timing=False,
+        # Live widgets (explorers) need a front end; they run on Colab or Jupyter, not here. Their cells carry
+        # the tags `live-widget` and `nbval-skip`; the static variant beside them is what the HTML book shows.
+        skip_cells_with_tag=LIVE_TAG,
     )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
     for cell in nb.cells:  # keep diffs small: no per-cell execution metadata
         cell.metadata.pop("execution", None)
+        if LIVE_TAG in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
     # The chapter header of the HTML book shows this measured run time (rounded up to 5 s).
     nb.metadata["dlbook"] = {"cpu_seconds": int(5 * -(-seconds // 5))}
     nbformat.write(nb, path)

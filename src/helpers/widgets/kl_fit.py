@@ -131,7 +131,8 @@ def kl_fit_explorer():
     def update(*_):
         fig = plot_kl_fit(compute_kl_fit(separation=sep.value, weight=weight.value, width=width.value))
         box.last_figure = fig
-        out.clear_output(wait=True)
+        if out.outputs:  # nothing to clear on the first draw
+            out.clear_output(wait=True)
         with out:
             show_plotly(fig)
 

@@ -100,7 +100,8 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
         fig = plot_knn_regions(compute_knn_regions(k=k.value, metric=metric.value, noise=noise.value,
                                                    n_train=n_train, seed=seed))
         box.last_figure = fig  # kept for tests and for readers who want to inspect it
-        out.clear_output(wait=True)
+        if out.outputs:  # nothing to clear on the first draw
+            out.clear_output(wait=True)
         with out:
             show_plotly(fig)
 

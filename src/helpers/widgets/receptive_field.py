@@ -293,20 +293,32 @@ def receptive_field_explorer(*, image=None):
     table, out = widgets.HTML(), widgets.Output()
     box = widgets.VBox([widgets.HBox([net, spec]), widgets.HBox([layer, row, col]), out, table])
 
+    state = {"busy": False}
+
     def update(*_):
+        if state["busy"]:  # changing layer.max below fires an event of its own: draw once
+            return
+        state["busy"] = True
+        try:
+            draw()
+        finally:
+            state["busy"] = False
+
+    def draw():
         try:
             result = compute_receptive_field(net.value if net.value != "custom" else spec.value)
         except ValueError as err:
             result = {"rows": [], "error": str(err)}
         box.last_result = result
-        out.clear_output(wait=True)
         if not result["rows"]:
+            out.clear_output()
             table.value = f"<pre>{result['error']}</pre>"
             return
         layer.max = len(result["rows"]) - 1
         fig = plot_receptive_field(result, min(layer.value, layer.max), (row.value, col.value), image)
         box.last_figure = fig
         table.value = f"<pre>{format_table(result)}</pre>"
+        out.clear_output(wait=True)
         with out:
             show_plotly(fig)
 

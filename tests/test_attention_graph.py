@@ -222,3 +222,38 @@ def test_validation_messages(lib, call, error, message):
     with pytest.raises(error) as info:
         call(funcs, make)
     assert message in str(info.value)
+
+
+def test_exercise_checkers_accept_right_and_reject_wrong_answers(capsys):
+    from helpers.exercises import ch12a
+
+    def attention(q, k, v, mask=None, scale=True):
+        (out, _), _ = hn.scaled_dot_product_attention_forward(q, k, v, mask, scale=None if scale else 1.0)
+        return out
+
+    assert ch12a.check_attention(attention)
+    assert not ch12a.check_attention(lambda q, k, v, mask: attention(q, k, v, mask, scale=False))
+    assert not ch12a.check_attention(lambda q, k, v, mask: attention(q, k, v, None))  # ignores the mask
+    assert ch12a.check_padding_mask(lambda n, m: (np.arange(m)[None, :] < n[:, None])[:, None, :])
+    assert not ch12a.check_padding_mask(lambda n, m: (np.arange(m)[None, :] <= n[:, None])[:, None, :])
+    assert ch12a.check_attention_entries(8 * 12 * 1024 * 1024)
+    assert not ch12a.check_attention_entries(8 * 12 * 1024)
+    assert ch12a.check_gcn_normalization(hn.gcn_normalized_adjacency)
+    assert not ch12a.check_gcn_normalization(lambda a: hn.gcn_normalized_adjacency(a, add_self_loops=False))
+    assert not ch12a.check_gcn_normalization(lambda a: 1 / 0)
+
+    def aggregate(m, t, n, aggr):
+        return hn.scatter_aggregate_forward(m, t, num_nodes=n, aggr=aggr)[0]
+
+    assert ch12a.check_aggregate(aggregate)
+    assert not ch12a.check_aggregate(lambda m, t, n, aggr: aggregate(m, t, n, "sum"))
+    out = capsys.readouterr().out
+    assert out.count("✅") == 5 and "ZeroDivisionError" in out and "divide by sqrt(d_k)" in out
+
+
+def test_message_passing_checks_the_bias_shape():
+    x, ei, w = np.ones((3, 2)), np.array([[0], [1]]), np.ones((2, 2))
+    with pytest.raises(ValueError, match=r"The 'b' argument of message_passing_forward must have shape \(2,\)"):
+        hn.message_passing_forward(x, ei, w, w, np.ones(3))
+    with pytest.raises(ValueError, match=r"The 'b' argument of message_passing must have shape \(2,\)"):
+        ht.message_passing(*_t(x, ei, w, w, np.ones(3)))

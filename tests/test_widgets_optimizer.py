@@ -10,8 +10,12 @@ import numpy as np
 import pytest
 
 from helpers.widgets.optimizer_plots import optimizer_explorer, plot_trajectories, static_optimizer_figure
-from helpers.widgets.optimizer_trajectories import (OPTIMIZERS, compute_trajectories, compute_trajectory_grid,
-                                                    quadratic_theory)
+from helpers.widgets.optimizer_trajectories import (
+    OPTIMIZERS,
+    compute_trajectories,
+    compute_trajectory_grid,
+    quadratic_theory,
+)
 from helpers.widgets.surfaces import SURFACE_NAMES, make_surface, quadratic_surface
 
 

@@ -60,7 +60,7 @@ def test_plot_receptive_field_draws_finite_boxes_on_the_photo():
     image = demo_image(64)
     assert image.shape == (64, 64, 3) and 0 <= image.min() and image.max() <= 1 and image.std() > 0.05
     fig = plot_receptive_field(compute_receptive_field("VGG-16"), 12, (0.2, 0.8), image, display_size=64)
-    assert fig.data[0].type == "image" and fig.data[0].source.startswith("data:image/png;base64,")
+    assert fig.data[0].type == "image" and fig.data[0].source.startswith("data:image/jpeg;base64,")
     for trace in fig.data[1:]:
         assert np.isfinite(np.asarray(trace.x, dtype=float)).all() and np.isfinite(np.asarray(trace.y, dtype=float)).all()
     assert "conv4_3" in fig.layout.title.text and "92 px" in fig.layout.title.text

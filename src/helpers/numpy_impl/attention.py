@@ -14,7 +14,8 @@ Scaled dot-product attention of queries ``q`` (..., L, d_k), keys ``k`` (..., S,
 * float: added to the scores, ``0`` to allow and ``-inf`` to forbid (the same in all PyTorch functions).
 
 A query that may attend to no key at all has no softmax (0/0); we raise a ValueError instead of
-returning NaN (``nn.MultiheadAttention`` returns NaN, ``F.scaled_dot_product_attention`` zeros).
+returning NaN (``nn.MultiheadAttention`` returns NaN, ``F.scaled_dot_product_attention`` zeros in
+PyTorch 2.13 on the CPU).
 
 Forward functions return ``((out, weights), cache)``: the attention weights are an output, so a
 backward pass takes ``dout = (d_out, d_weights)`` (``d_weights`` may be None when they feed nothing).

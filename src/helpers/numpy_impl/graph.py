@@ -158,6 +158,10 @@ def message_passing_forward(x, edge_index, w_self, w_neigh, b, *, aggr="sum"):
     if w_neigh.shape != w_self.shape:
         raise ValueError(f"The 'w_neigh' argument of {func} must have the shape of w_self, {w_self.shape}. "
                          f"Got shape {w_neigh.shape} instead.")
+    check_array(b, "b", func, ndim=1)
+    if b.shape != (w_self.shape[0],):
+        raise ValueError(f"The 'b' argument of {func} must have shape ({w_self.shape[0]},). "
+                         f"Got shape {b.shape} instead.")
     src, dst = edge_index
     self_part, c_self = affine_forward(x, w_self, b)  # (V, F_out)
     msgs, c_msg = affine_forward(x[src], w_neigh, np.zeros(w_neigh.shape[0]))  # (E, F_out): node -> edge

@@ -4,7 +4,7 @@ from importlib import import_module as _import_module
 
 # Topic modules, in the order the book meets them. Every public name (each module's ``__all__``)
 # is also re-exported here, so chapters can write ``hn.relu_forward`` as well as ``hn.layers.relu_forward``.
-MODULES: tuple[str, ...] = ("layers", "losses", "perceptron", "classical", "linear_models", "probability", "rnn", "lstm", "gru", "deep_rnn", "optim", "second_order", "conv", "pool", "upsample", "norm2d", "generative", "diffusion", "nets", "trainer", "attention", "transformer", "graph")
+MODULES: tuple[str, ...] = ("layers", "losses", "perceptron", "classical", "linear_models", "probability", "rnn", "lstm", "gru", "deep_rnn", "optim", "second_order", "init", "norm", "conv", "pool", "upsample", "norm2d", "generative", "diffusion", "nets", "trainer", "attention", "transformer", "graph")
 
 __all__: list[str] = []
 for _name in MODULES:

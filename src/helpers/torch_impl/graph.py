@@ -103,6 +103,10 @@ def message_passing(x, edge_index, w_self, w_neigh, b, *, aggr="sum"):
     if w_neigh.shape != w_self.shape:
         raise ValueError(f"The 'w_neigh' argument of {func} must have the shape of w_self, "
                          f"{tuple(w_self.shape)}. Got shape {tuple(w_neigh.shape)} instead.")
+    check_array(b, "b", func, tensor=True, ndim=1)
+    if tuple(b.shape) != (w_self.shape[0],):
+        raise ValueError(f"The 'b' argument of {func} must have shape ({w_self.shape[0]},). "
+                         f"Got shape {tuple(b.shape)} instead.")
     src, dst = edge_index
     msgs = x[src] @ w_neigh.T  # (E, F_out): node -> edge
     # edge -> node

@@ -76,11 +76,12 @@ class TinyTransformer(torch.nn.Module):
         self.layers = torch.nn.ModuleList()
         for _ in range(c.num_layers):
             params = torch.nn.ParameterList([
-                _init((3 * e, e), e ** -0.5, g), _init((3 * e,), 0.0, g), _init((e, e), e ** -0.5, g),
-                _init((e,), 0.0, g), _init((f, e), e ** -0.5, g), _init((f,), 0.0, g),
-                _init((e, f), f ** -0.5, g),
-                _init((e,), 0.0, g), torch.nn.Parameter(torch.ones(e)), _init((e,), 0.0, g),
-                torch.nn.Parameter(torch.ones(e)), _init((e,), 0.0, g)])
+                _init((3 * e, e), e ** -0.5, g), _init((3 * e,), 0.0, g),  # self_attn.in_proj weight, bias
+                _init((e, e), e ** -0.5, g), _init((e,), 0.0, g),  # self_attn.out_proj
+                _init((f, e), e ** -0.5, g), _init((f,), 0.0, g),  # linear1
+                _init((e, f), f ** -0.5, g), _init((e,), 0.0, g),  # linear2
+                torch.nn.Parameter(torch.ones(e)), _init((e,), 0.0, g),  # norm1
+                torch.nn.Parameter(torch.ones(e)), _init((e,), 0.0, g)])  # norm2
             self.layers.append(params)
         self.norm_w, self.norm_b = torch.nn.Parameter(torch.ones(e)), _init((e,), 0.0, g)
         self.head_w, self.head_b = _init((c.vocab, e), e ** -0.5, g), _init((c.vocab,), 0.0, g)
@@ -186,7 +187,7 @@ def plot_attention_heatmap(weights, tokens, predicted, *, title="attention weigh
     return _layout(go.Figure(_heatmap(weights, tokens, predicted)), title)
 
 
-def _title(maps_or_none, example, layer, head):
+def _title(example, layer, head):
     return f"example {example + 1} · layer {layer + 1} · head {head + 1}"
 
 
@@ -209,7 +210,7 @@ def attention_explorer(model, tokens):
     def update(*_):
         e, la, h = example.value, layer.value, head.value
         fig = plot_attention_heatmap(maps[la, e, h], tokens[e].tolist(), predicted[e].tolist(),
-                                     title=_title(maps, e, la, h))
+                                     title=_title(e, la, h))
         box.last_figure = fig
         out.clear_output(wait=True)
         with out:
@@ -235,9 +236,9 @@ def static_attention_heatmap(maps, tokens, predicted):
                      for i, (e, la, h) in enumerate(combos)])
     steps = [{"method": "update", "label": f"{e + 1}·L{la + 1}·H{h + 1}",
               "args": [{"visible": [j == i for j in range(len(combos))]},
-                       {"title.text": _title(maps, e, la, h)}]}
+                       {"title.text": _title(e, la, h)}]}
              for i, (e, la, h) in enumerate(combos)]
-    _layout(fig, _title(maps, *combos[0]))
+    _layout(fig, _title(*combos[0]))
     fig.update_layout(height=520, sliders=[{"active": 0, "steps": steps, "pad": {"t": 60},
                                             "currentvalue": {"prefix": "example·layer·head: "}}])
     return fig

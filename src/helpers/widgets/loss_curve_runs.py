@@ -2,7 +2,7 @@
 
 A torch MLP (``ht.mlp``: 64 pixels → ``depth`` hidden ReLU layers of ``width`` units → 10 classes, float32, CPU or
 wherever the data lives) is trained with the package's optimizers (``ht.SGD`` with momentum 0.9, or ``ht.Adam``) on
-the training part of scikit-learn's 8×8 digits (1,078 images) and evaluated after every epoch on the validation
+the training part of scikit-learn's 8×8 digits (1,079 images) and evaluated after every epoch on the validation
 part (359 images). The test part is never touched: choosing settings by looking at curves is tuning.
 
 The learning rate follows a schedule of :mod:`helpers.schedules`, evaluated at every *update* t = 0 … T−1

@@ -172,7 +172,7 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
         box.result, box.figure = result, plot_trajectories(s, result)
         readout.value = readout_html(s, result, lr=c["lr"].value, momentum=c["momentum"].value)
         if _in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
-            out.clear_output(wait=True)
+            out.outputs = ()  # clear (clear_output(wait=True) stalls nbclient)
             with out:
                 show_plotly(box.figure)
 
@@ -242,7 +242,7 @@ def static_optimizer_figure(surfaces=("quadratic", "rosenbrock", "himmelblau", "
 
     default_j = list(lr_factors).index(1) if 1 in lr_factors else 0
     sliders = []
-    for b, (s, _, _, lrs) in enumerate(blocks):
+    for b, (_, _, _, lrs) in enumerate(blocks):
         steps_ = [dict(method="restyle", label=f"{lr:.3g}", args=[{"visible": visibility(b, j)}])
                   for j, lr in enumerate(lrs)]
         sliders.append([dict(active=default_j, currentvalue=dict(prefix="learning rate α = "), steps=steps_,

@@ -165,8 +165,8 @@ def _check(names, steps, start):
     unknown = [n for n in names if n not in OPTIMIZERS]
     if unknown:
         raise ValueError(f"The 'optimizers' argument must name some of {OPTIMIZERS}. Got {unknown} instead.")
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 5000:
-        raise ValueError(f"The 'steps' argument must be an int in [1, 5000]. Got {steps!r} instead.")
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= 20_000:
+        raise ValueError(f"The 'steps' argument must be an int in [1, 20000]. Got {steps!r} instead.")
     if len(start) != 2 or not np.all(np.isfinite(start)):
         raise ValueError(f"The 'start' argument must be two finite numbers (x0, y0). Got {start!r} instead.")
 

@@ -1,0 +1,89 @@
+"""Normalisation layers in PyTorch: twins of :mod:`helpers.numpy_impl.norm`, from tensor operations.
+
+``batch_norm`` on (N, D) reuses :func:`helpers.torch_impl.norm2d.spatial_batch_norm` with H = W = 1; ``group_norm``
+and ``instance_norm`` apply :func:`helpers.torch_impl.transformer.layer_norm` to each group. Running statistics
+follow ``nn.BatchNorm1d`` (``momentum=0.1`` weighs the new batch, unbiased batch variance) and are returned,
+never updated in place. Device- and dtype-agnostic. References as in the NumPy module.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from .._validation import check_array, check_int, check_real
+from .norm2d import spatial_batch_norm, spatial_batch_norm_running_stats
+from .transformer import layer_norm
+
+__all__ = ["batch_norm", "batch_norm_running_stats", "group_norm", "instance_norm"]
+
+
+def _check_per_feature(tensors: dict, d: int, func: str) -> None:
+    for name, t in tensors.items():
+        check_array(t, name, func, tensor=True, ndim=1)
+        if tuple(t.shape) != (d,):
+            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (one value per feature). "
+                             f"Got shape {tuple(t.shape)} instead.")
+
+
+def batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
+    """Batch norm of x (N, D): batch statistics (biased variance) when ``training``, running ones otherwise."""
+    func = "batch_norm"
+    check_array(x, "x", func, tensor=True, ndim=2)
+    _check_per_feature({"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var},
+                       x.shape[1], func)
+    check_real(eps, "eps", func, low=0, low_open=True)
+    if not isinstance(training, bool):
+        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
+    if training and x.shape[0] < 2:
+        raise ValueError(f"{func} needs a batch of at least 2 examples in training mode (one value has no "
+                         f"variance). Got x of shape {tuple(x.shape)} instead.")
+    out = spatial_batch_norm(x[:, :, None, None], gamma, beta, running_mean, running_var, training=training, eps=eps)
+    return out[:, :, 0, 0]  # (N, D)
+
+
+def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
+    """New ``(running_mean, running_var)`` after the batch x (N, D) (PyTorch's rule, unbiased variance)."""
+    func = "batch_norm_running_stats"
+    check_array(x, "x", func, tensor=True, ndim=2)
+    _check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func)
+    check_real(momentum, "momentum", func, low=0.0, high=1.0)
+    if x.shape[0] < 2:
+        raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. "
+                         f"Got x of shape {tuple(x.shape)}.")
+    return spatial_batch_norm_running_stats(x[:, :, None, None], running_mean, running_var, momentum=momentum)
+
+
+def _group_norm(x, gamma, beta, groups: int, eps: float):
+    xg = x.reshape(x.shape[0], groups, -1)  # (N, G, C/G * H * W)
+    ones = torch.ones(xg.shape[-1], dtype=x.dtype, device=x.device)
+    x_hat = layer_norm(xg, ones, torch.zeros_like(ones), eps=eps).reshape(x.shape)  # (N, C, ...)
+    channel = (1, -1) + (1,) * (x.ndim - 2)
+    return gamma.reshape(channel) * x_hat + beta.reshape(channel)
+
+
+def _check_grouped(x, gamma, beta, eps, func: str, min_ndim: int) -> None:
+    check_array(x, "x", func, tensor=True, min_ndim=min_ndim)
+    _check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func)
+    check_real(eps, "eps", func, low=0, low_open=True)
+
+
+def group_norm(x, gamma, beta, *, num_groups, eps=1e-5):
+    """Group norm of x (N, C, ...) over ``num_groups`` consecutive channel groups and all positions."""
+    func = "group_norm"
+    _check_grouped(x, gamma, beta, eps, func, 2)
+    g = check_int(num_groups, "num_groups", func, low=1)
+    if x.shape[1] % g:
+        raise ValueError(f"The 'num_groups' argument of {func} must divide the number of channels "
+                         f"{x.shape[1]}. Got {g} instead.")
+    return _group_norm(x, gamma, beta, g, eps)
+
+
+def instance_norm(x, gamma, beta, *, eps=1e-5):
+    """Instance norm of x (N, C, L) or (N, C, H, W): every (sample, channel) map normalised on its own."""
+    func = "instance_norm"
+    _check_grouped(x, gamma, beta, eps, func, 3)
+    if math.prod(x.shape[2:]) < 2:
+        raise ValueError(f"{func} needs more than one position per channel. Got x of shape {tuple(x.shape)} instead.")
+    return _group_norm(x, gamma, beta, x.shape[1], eps)

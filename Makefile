@@ -16,7 +16,7 @@ NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test unit nbval test-html test-colab chromium execute lint clean vendor freeze
+.PHONY: help setup book test unit nbval test-html test-colab chromium execute lint clean vendor freeze bench
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
@@ -24,6 +24,7 @@ help:
 	@echo "make test-html build the book, then test it in Chromium offline (links, console, math, sliders, Colab)"
 	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
 	@echo "make lint     ruff over src, tests, tools and the notebooks"
+	@echo "make bench    benchmarks (layers, widgets, scaling, chapters, build) into bench/results (< 10 min)"
 	@echo "make clean    remove build outputs and caches (keeps .venv)"
 
 setup: $(STAMP)
@@ -74,6 +75,10 @@ test-colab: $(STAMP)
 NB ?= $(NOTEBOOKS)
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py $(NB)
+
+# Speed measurements, not tests: results (JSON, Markdown, plots) in bench/results, shown in the book's appendix.
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tests_html tools book

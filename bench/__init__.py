@@ -1,0 +1,1 @@
+"""The benchmark suite of the book: `make bench` or `python -m bench.run` (see bench/run.py)."""

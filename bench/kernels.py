@@ -124,6 +124,7 @@ def run_case(case: Case, *, repeats: int, cuda: bool) -> list[dict]:
             if device == "cuda":
                 row["speedup_vs_cpu"] = ratio(stats[key.replace("[cuda]", "[cpu]")]["median_s"], s["median_s"])
             rows.append(row)
+        mode = "step" if case.suite == "optim" else mode
         blocks.append({"suite": case.suite, "group": case.group, "label": case.label, "mode": mode,
                        "reference": case.reference, "rows": rows})
     return blocks

@@ -48,7 +48,7 @@ def receptive_field(*, repeats: int = 15, log=print) -> list[dict]:
     for name in RF_PRESETS:
         run = lambda name=name: compute_receptive_field(name)
         layers = len(compute_receptive_field(name)["rows"])
-        both = lambda name=name: plot_receptive_field(compute_receptive_field(name), layers // 2, (0.5, 0.5), image)
+        both = lambda name=name, mid=layers // 2: plot_receptive_field(compute_receptive_field(name), mid, (0.5, 0.5), image)
         rows.append(_row("receptive field", name, "compute", time_one(run, repeats=repeats), 0.050))
         rows.append(_row("receptive field", name, "compute + figure", time_one(both, repeats=max(3, repeats // 3)),
                          0.050))

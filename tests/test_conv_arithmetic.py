@@ -17,8 +17,15 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from helpers.conv_arithmetic import (
-    PRESETS, Layer, conv_multiply_adds, conv_output_size, conv_parameters, conv_transpose_output_size,
-    network_summary, preset, resolve_padding,
+    PRESETS,
+    Layer,
+    conv_multiply_adds,
+    conv_output_size,
+    conv_parameters,
+    conv_transpose_output_size,
+    network_summary,
+    preset,
+    resolve_padding,
 )
 
 

@@ -12,9 +12,18 @@ from hypothesis import strategies as st
 
 from helpers.conv_arithmetic import PRESETS
 from helpers.widgets.receptive_field import (
-    compute_effective_receptive_field, compute_erf_vs_depth, compute_receptive_field, compute_unit_field, demo_image,
-    format_table, parse_layers, plot_effective_receptive_field, plot_erf_vs_depth, plot_receptive_field,
-    receptive_field_explorer, static_receptive_field,
+    compute_effective_receptive_field,
+    compute_erf_vs_depth,
+    compute_receptive_field,
+    compute_unit_field,
+    demo_image,
+    format_table,
+    parse_layers,
+    plot_effective_receptive_field,
+    plot_erf_vs_depth,
+    plot_receptive_field,
+    receptive_field_explorer,
+    static_receptive_field,
 )
 
 

@@ -3,9 +3,11 @@
 A stack of ``depth`` fully connected layers of ``width`` units (no biases) with tanh or ReLU is fed unit
 Gaussian inputs; a random linear loss ``sum(g * out)`` with ``g ~ N(0, 1)`` sends a gradient back. For each layer
 the widget shows the histogram of the activations, the histogram of the gradient with respect to those
-activations, and the standard deviations of both (log scale). It reproduces the classic pictures: small weights
-make the signal and the gradient vanish with depth, large weights saturate tanh (gradients vanish again) or blow
-ReLU activations up, Xavier (variance 1/n) keeps tanh healthy and He (2/n) keeps ReLU healthy.
+activations, and the standard deviations of both and of the weight gradients (log scale). It reproduces the
+classic pictures: small weights make the signal vanish with depth and the gradient vanish on its way back to the
+input; large weights saturate tanh (most local derivatives are ~0, while the few unsaturated units pass on a
+gradient that grows through the large weights) or blow ReLU activations up; Xavier (variance 1/n) keeps tanh
+healthy and He (2/n) keeps ReLU healthy.
 
 Everything runs in NumPy with the hand-written layers (``affine``, ``tanh``, ``relu``) and
 :func:`helpers.numpy_impl.init.init_weight`. Layers: ``compute_`` / ``plot_`` / ``_explorer`` / ``static_``.
@@ -17,8 +19,14 @@ import numpy as np
 
 from .._validation import check_choice, check_int
 from ..numpy_impl.init import init_weight
-from ..numpy_impl.layers import affine_backward, affine_forward, relu_backward, relu_forward, tanh_backward, \
-    tanh_forward
+from ..numpy_impl.layers import (
+    affine_backward,
+    affine_forward,
+    relu_backward,
+    relu_forward,
+    tanh_backward,
+    tanh_forward,
+)
 
 __all__ = ["INITS", "ACTIVATIONS", "compute_activation_histograms", "plot_activation_histograms",
            "activation_histograms_explorer", "static_activation_histograms"]
@@ -32,6 +40,7 @@ INITS = {
 }
 ACTIVATIONS = {"tanh": (tanh_forward, tanh_backward), "relu": (relu_forward, relu_backward)}
 _FLOOR = 1e-30  # standard deviations below this are drawn at the floor of the log axis
+_MAX_COLUMNS = 12  # histogram columns; deeper nets show evenly spaced layers
 _CEILING = 1e150  # larger activations would overflow when squared (variances): reported as an overflow
 
 
@@ -109,16 +118,23 @@ def _title(r: dict) -> str:
     return text + (f" · overflow in layer {r['overflow_at']}" if r["overflow_at"] is not None else "")
 
 
+def _shown_layers(n_layers: int) -> list[int]:
+    """At most ``_MAX_COLUMNS`` evenly spaced layer indices (0-based) get a histogram column."""
+    if n_layers <= _MAX_COLUMNS:
+        return list(range(n_layers))
+    return sorted({int(round(i)) for i in np.linspace(0, n_layers - 1, _MAX_COLUMNS)})
+
+
 def _traces(r: dict, *, visible=True):
     import plotly.graph_objects as go
 
     traces = []
-    for k in range(len(r["act_std"])):
+    for col, k in enumerate(_shown_layers(len(r["act_std"])), start=1):
         traces.append((go.Bar(x=_sig(r["act_centers"][k]), y=_sig(r["act_fractions"][k], 3), marker_color="#1f77b4",
-                              showlegend=False, visible=visible, name=f"activations layer {k + 1}"), 1, k + 1))
+                              showlegend=False, visible=visible, name=f"activations layer {k + 1}"), 1, col))
         traces.append((go.Bar(x=_sig(r["grad_centers"][k]), y=_sig(r["grad_fractions"][k], 3),
                               marker_color="#d62728", showlegend=False, visible=visible,
-                              name=f"gradients layer {k + 1}"), 2, k + 1))
+                              name=f"gradients layer {k + 1}"), 2, col))
     layers = list(range(1, len(r["act_std"]) + 1))
     for key, name, color in (("act_std", "std of activations", "#1f77b4"), ("grad_std", "std of gradients", "#d62728"),
                              ("wgrad_std", "std of weight gradients", "#2ca02c")):
@@ -127,12 +143,14 @@ def _traces(r: dict, *, visible=True):
     return traces
 
 
-def _figure(depth: int, height: int = 560):
+def _figure(n_layers: int, height: int = 560):
     from plotly.subplots import make_subplots
 
-    specs = [[{}] * depth, [{}] * depth, [{"colspan": depth}] + [None] * (depth - 1)]
-    fig = make_subplots(rows=3, cols=depth, specs=specs, row_heights=[0.3, 0.3, 0.4], vertical_spacing=0.12,
-                        horizontal_spacing=0.01, subplot_titles=[f"L{k}" for k in range(1, depth + 1)])
+    shown = _shown_layers(n_layers) or [0]
+    cols = len(shown)
+    specs = [[{}] * cols, [{}] * cols, [{"colspan": cols}] + [None] * (cols - 1)]
+    fig = make_subplots(rows=3, cols=cols, specs=specs, row_heights=[0.3, 0.3, 0.4], vertical_spacing=0.12,
+                        horizontal_spacing=0.01, subplot_titles=[f"L{k + 1}" for k in shown])
     fig.update_xaxes(nticks=3, tickfont={"size": 8}, tickformat=".1e", row=1)
     fig.update_xaxes(nticks=3, tickfont={"size": 8}, tickformat=".1e", row=2)
     fig.update_yaxes(showticklabels=False, row=1)
@@ -148,7 +166,7 @@ def _figure(depth: int, height: int = 560):
 
 def plot_activation_histograms(result: dict):
     """Histograms per layer (row 1 activations, row 2 gradients; each with its own x range) and stds per layer."""
-    fig = _figure(result["depth"])
+    fig = _figure(len(result["act_std"]))
     for trace, row, col in _traces(result):
         fig.add_trace(trace, row=row, col=col)
     fig.update_layout(title={"text": _title(result)})

@@ -60,8 +60,8 @@ def _column(images):
 def plot_latent_traversal(image, z, *, codes=None, labels=None, title=""):
     """Plotly figure: left, the codes of the data (coloured by label) and the current ``z`` (a star);
     right, the decoded ``image`` (H, W)."""
-    from plotly.subplots import make_subplots
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], subplot_titles=("latent space", "decoded"))
     if codes is not None:
@@ -106,8 +106,8 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
 def static_latent_traversal(decode, values, *, codes=None, labels=None, image_shape=(8, 8)):
     """A plotly figure with a slider over z_1 = ``values``; each step shows the decoded images along z_2
     (bottom to top = ``values``) and a vertical line at z_1 in the latent-space scatter."""
-    from plotly.subplots import make_subplots
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
     grid = compute_latent_grid(decode, values, image_shape=image_shape)
     values, K = grid["values"], len(grid["values"])

@@ -153,8 +153,11 @@ def plot_regularization(result: dict, path: dict | None = None):
     return fig
 
 
-def regularization_explorer(*, n_train: int = 30, seed: int = 1):
-    """λ (log slider), the penalty (L2/L1) and the label noise; needs a live kernel."""
+def regularization_explorer(*, n_train: int = 30, seed: int = 1, steps: int = 800, lams=DEFAULT_LAMBDAS):
+    """λ (log slider), the penalty (L2/L1) and the label noise; needs a live kernel.
+
+    The error-vs-λ curves are trained once per (penalty, noise) for the values ``lams`` (then cached).
+    """
     import ipywidgets as widgets
 
     from .display import show_plotly
@@ -167,9 +170,10 @@ def regularization_explorer(*, n_train: int = 30, seed: int = 1):
     box = widgets.VBox([widgets.HBox([lam, kind, noise]), out])
 
     def update(*_):
-        kw = {"kind": kind.value, "noise": round(float(noise.value), 4), "n_train": n_train, "seed": seed}
+        kw = {"kind": kind.value, "noise": round(float(noise.value), 4), "n_train": n_train, "seed": seed,
+              "steps": steps}
         result = compute_regularization(float(lam.value), **kw)
-        fig = plot_regularization(result, compute_regularization_path(**kw))
+        fig = plot_regularization(result, compute_regularization_path(lams, **kw))
         box.last_figure = fig
         out.clear_output(wait=True)
         with out:

@@ -10,6 +10,7 @@ The build runs ``jupyter-book build -W -n --keep-going`` (what ``make book`` run
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -51,7 +52,7 @@ def execute_copy(path: Path, *, cap_s: float) -> dict:
 
     client = NotebookClient(
         nb, timeout=int(cap_s), kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
-        store_widget_state=False, record_timing=False, skip_cells_with_tag=LIVE_TAG,
+        store_widget_state=True, record_timing=False, skip_cells_with_tag=LIVE_TAG,  # as tools/execute.py
         on_cell_executed=on_cell_executed,
         timeout_func=lambda cell: max(1, int(cap_s - (time.perf_counter() - clock["start"])) + 1),
     )
@@ -62,9 +63,9 @@ def execute_copy(path: Path, *, cap_s: float) -> dict:
     except (_OverCap, CellTimeoutError):
         status = "stopped at cap"
     except CellExecutionError as err:
-        status = f"error: {getattr(err, 'ename', type(err).__name__)}"
+        status = f"error: {getattr(err, 'ename', type(err).__name__)} in cell {len(cells)}"
     except Exception as err:  # a broken notebook is a result, not a crash of the suite
-        status = f"error: {type(err).__name__}"
+        status = f"error: {type(err).__name__}: {str(err)[:80]}"
     seconds = time.perf_counter() - clock["start"]
     code_cells = sum(c.cell_type == "code" for c in nb.cells)
     slowest = sorted(cells, key=lambda c: -c["seconds"])[:3]
@@ -108,11 +109,14 @@ def time_book_build(*, log=print) -> dict:
     try:
         proc = subprocess.run([str(jb), "build", "-W", "-n", "--keep-going", "--path-output", str(out), "."],
                               cwd=ROOT, capture_output=True, text=True, timeout=900)
-        rc, tail = proc.returncode, (proc.stdout + proc.stderr)[-1500:]
+        text = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)  # no terminal colours
+        rc, tail = proc.returncode, text[-1500:]
+        warnings = [line.strip() for line in text.splitlines() if "WARNING" in line]
     except (OSError, subprocess.TimeoutExpired) as err:
-        rc, tail = -1, str(err)
+        rc, tail, warnings = -1, str(err), []
     seconds = time.perf_counter() - start
     shutil.rmtree(out, ignore_errors=True)
     log(f"  book build: rc={rc}, {seconds:.1f} s")
     return {"seconds": seconds, "returncode": rc, "ok": rc == 0, "log_tail": "" if rc == 0 else tail,
+            "warnings": len(warnings), "first_warnings": [w.replace(str(ROOT) + "/", "")[:200] for w in warnings[:3]],
             "command": "jupyter-book build -W -n --keep-going (execute_notebooks: off, as in make book)"}

@@ -267,8 +267,13 @@ def render_markdown(results: dict) -> str:
         parts += ["## Chapters executed headless", _notebooks_md(suites["notebooks"])]
     if suites.get("book"):
         b = suites["book"]
-        parts += ["## Book build", f"`{b['command']}`: {b['seconds']:.0f} s, "
-                  + ("succeeded." if b["ok"] else f"failed (exit code {b['returncode']}).")]
+        text = f"`{b['command']}`: {b['seconds']:.0f} s, " + ("succeeded." if b["ok"] else
+                                                                 f"failed (exit code {b['returncode']}).")
+        if b.get("warnings"):
+            text += (f" {b['warnings']} warnings (errors under `-W`; with `--keep-going` the build still runs to "
+                     "the end, so the time is that of a full build), e.g.:\n\n"
+                     + "\n".join(f"- `{w}`" for w in b["first_warnings"]))
+        parts += ["## Book build", text]
     return "\n\n".join(parts) + "\n"
 
 

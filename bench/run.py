@@ -53,7 +53,7 @@ def measure(args, log=print) -> dict:
     load_start = harness.load_average()
     start = time.perf_counter()
     log(f"threads pinned: {threads}; {cuda['note']}; load average {load_start}")
-    peak = harness.matmul_peak(repeats=3 if args.quick else 5)
+    peak = harness.matmul_peak(repeats=5 if args.quick else 15)
     log(f"matmul peak GFLOP/s: {peak}")
     suites: dict = {}
     kernel_suites = [s for s in args.suites if s in KERNEL_SUITES]
@@ -91,8 +91,9 @@ def measure(args, log=print) -> dict:
 
 def merge(old: dict, new: dict, suites_run) -> dict:
     """``new`` with the suites it did not measure taken from ``old`` (kernel blocks merged per suite)."""
-    merged = {"meta": new["meta"], "peak": new["peak"], "suites": dict(old.get("suites", {})),
-              "runs": old.get("runs", [])}
+    # The peak is what the scaling suite is compared with: keep the one measured alongside it.
+    peak = new["peak"] if "scaling" in suites_run or "peak" not in old else old["peak"]
+    merged = {"meta": new["meta"], "peak": peak, "suites": dict(old.get("suites", {})), "runs": old.get("runs", [])}
     for key, value in new["suites"].items():
         if key == "kernels":
             kept = [b for b in merged["suites"].get("kernels", []) if b["suite"] not in suites_run]

@@ -283,6 +283,21 @@ def test_small_cnn_learns_digits_deterministically():
     assert h.train_loss[-1] < h.train_loss[0] and T.accuracy(model, d.x_test, d.y_test) >= 0.95
 
 
+def test_transfer_experiment_and_loss_plot():
+    d = T.digit_images()
+    r = T.transfer_experiment(d, n_per_class=2, epochs_pretrain=1, epochs=3, seed=0)
+    assert set(r) == {"source", "scratch", "head only", "whole net", "n_parameters"}
+    assert all(0.0 <= r[k] <= 1.0 for k in ("source", "scratch", "head only", "whole net"))
+    assert r["source"] > 0.8  # one epoch on the digits 0-4 already separates them
+    assert r == T.transfer_experiment(d, n_per_class=2, epochs_pretrain=1, epochs=3, seed=0)  # seeded
+    h = T.fit(T.mlp(8), T.select_classes(d, (0, 1)), epochs=2)
+    fig = T.plot_loss_curves({"a": h, "b": h})
+    assert len(fig.axes[0].lines) == 2
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 def test_deep_net_depth_and_plain_variant():
     net = T.deep_net(2, residual=False, batch_norm=False)
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]

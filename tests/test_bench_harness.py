@@ -178,9 +178,11 @@ def test_cli_and_merge_keep_unmeasured_suites():
     old = _results()
     old["runs"] = [{"date": "before"}]
     old["suites"]["kernels"].append({**old["suites"]["kernels"][0], "suite": "linear", "group": "linear"})
-    new = {"meta": {"new": True}, "peak": {}, "suites": {"kernels": [{**old["suites"]["kernels"][0], "label": "new"}]}}
+    new = {"meta": {"new": True}, "peak": {"size": 1}, "suites": {"kernels": [{**old["suites"]["kernels"][0], "label": "new"}]}}
     merged = merge(old, new, ["conv"])
     assert merged["meta"] == {"new": True} and merged["suites"]["notebooks"] == old["suites"]["notebooks"]
     assert [(b["suite"], b["label"]) for b in merged["suites"]["kernels"]] == [("linear", "N=32 (a typical layer)"),
                                                                               ("conv", "new")]
     assert merged["runs"] == [{"date": "before"}]
+    assert merged["peak"] == old["peak"]  # the peak stays with the scaling results it was measured with
+    assert merge(old, new, ["scaling"])["peak"] == {"size": 1}

@@ -4,16 +4,10 @@ Each submodule has a twin of the same name in :mod:`helpers.torch_impl` with the
 names and signatures; ``tests/test_api.py`` enforces this.
 """
 
-from importlib import import_module as _import_module
+from helpers._reexport import reexport as _reexport
 
 # Topic modules, in the order the book meets them. Every public name (each module's ``__all__``)
 # is also re-exported here, so chapters can write ``hn.relu_forward`` as well as ``hn.layers.relu_forward``.
 MODULES: tuple[str, ...] = ("layers", "losses", "perceptron", "classical", "linear_models", "probability", "rnn", "lstm", "gru", "deep_rnn", "optim", "second_order", "init", "norm", "conv", "pool", "upsample", "norm2d", "generative", "diffusion", "nets", "trainer", "attention", "transformer", "graph")
 
-__all__: list[str] = []
-for _name in MODULES:
-    _module = _import_module(f"{__name__}.{_name}")
-    globals()[_name] = _module
-    for _public in _module.__all__:
-        globals()[_public] = getattr(_module, _public)
-        __all__.append(_public)
+__all__: list[str] = _reexport(__name__, MODULES, globals())

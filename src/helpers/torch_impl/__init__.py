@@ -1,15 +1,9 @@
 """PyTorch twins of :mod:`helpers.numpy_impl`: same names and signatures, differentiable, device- and dtype-agnostic."""
 
-from importlib import import_module as _import_module
+from helpers._reexport import reexport as _reexport
 
 # Topic modules, in the order the book meets them. Every public name (each module's ``__all__``)
 # is also re-exported here, so chapters can write ``hn.relu_forward`` as well as ``hn.layers.relu_forward``.
 MODULES: tuple[str, ...] = ("layers", "losses", "perceptron", "classical", "linear_models", "probability", "rnn", "lstm", "gru", "deep_rnn", "optim", "second_order", "init", "norm", "conv", "pool", "upsample", "norm2d", "generative", "diffusion", "nets", "trainer", "attention", "transformer", "graph")
 
-__all__: list[str] = []
-for _name in MODULES:
-    _module = _import_module(f"{__name__}.{_name}")
-    globals()[_name] = _module
-    for _public in _module.__all__:
-        globals()[_public] = getattr(_module, _public)
-        __all__.append(_public)
+__all__: list[str] = _reexport(__name__, MODULES, globals())

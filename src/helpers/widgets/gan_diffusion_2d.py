@@ -106,8 +106,8 @@ def gan_training_explorer(histories):
     def draw(run, k):
         h = histories[run]
         k = min(k, len(h["steps"]) - 1)
+        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
         with out:
-            out.clear_output(wait=True)
             show_plotly(plot_points_2d(h["samples"][k], reference=h["real"], title=_gan_title(run, h, k)))
 
     W.interactive_output(draw, {"run": run, "k": k})
@@ -158,8 +158,8 @@ def diffusion_explorer(history):
     def draw(t, which):
         path = history["reverse"] if which.startswith("reverse") else history["forward"]
         t = min(t, len(path) - 1)
+        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
         with out:
-            out.clear_output(wait=True)
             show_plotly(plot_points_2d(path[t], reference=history["data"], title=f"{which}: x_t at t = {t}"))
 
     W.interactive_output(draw, {"t": t, "which": which})

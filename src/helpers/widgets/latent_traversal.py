@@ -94,8 +94,8 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
 
     def draw(z1, z2):
         image = _decode(decode, np.array([[z1, z2]]), image_shape)[0]
+        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
         with out:
-            out.clear_output(wait=True)
             show_plotly(plot_latent_traversal(image, (z1, z2), codes=codes, labels=labels,
                                               title=f"z = ({z1:.1f}, {z2:.1f})"))
 

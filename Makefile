@@ -84,7 +84,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tests_html tools book
 
 clean:
-	rm -rf _build _vendor .pytest_cache .ruff_cache .hypothesis
+	rm -rf _build _vendor _vendor_extra .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -not -path './.venv/*' -prune -exec rm -rf {} +
 
 # After changing requirements.in: rebuild the exact pins from a clean venv.

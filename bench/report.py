@@ -162,6 +162,9 @@ def _meta_md(results: dict) -> str:
         ["date, duration", f"{m['date']}, {meta['duration_s']:.0f} s" + (" (quick run)" if meta.get("quick") else "")],
         ["CUDA", meta["cuda"]["note"]],
     ]
+    for run in results.get("runs", [])[:-1]:  # results merged from earlier runs (python -m bench.run --only)
+        rows.append([f"earlier run merged in ({', '.join(run['suites_run'])})",
+                     f"{run['date']}, load {run['load_average_start']} → {run['load_average_end']}"])
     if peak:
         rows.append([f"measured matmul peak ({peak['size']}²)",
                      f"NumPy float64 {peak['numpy_float64']:.1f}, NumPy float32 {peak['numpy_float32']:.1f}, "

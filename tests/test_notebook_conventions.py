@@ -143,6 +143,23 @@ def test_outputs_are_reproducible_text(path):
     assert not problems, f"{path}: outputs that change between machines or runs:\n  " + "\n  ".join(problems)
 
 
+RENDERABLE = {"text/html", "image/png", "image/jpeg", "image/svg+xml", "text/markdown", "text/latex", "text/plain",
+              "application/javascript", "application/vnd.jupyter.widget-view+json"}
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)
+def test_every_rich_output_has_an_html_fallback(path):
+    """The HTML book drops mime types it cannot render (the build hides that warning for plotly's JSON)."""
+    for i, cell in enumerate(code_cells(read(path)), start=1):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            unknown = set(data) - RENDERABLE
+            if unknown:
+                assert "text/html" in data, (
+                    f"{path}, code cell {i}: output of type {sorted(unknown)} has no text/html twin, so the HTML book "
+                    "would show nothing. Display plotly figures with helpers.widgets.show_plotly(fig).")
+
+
 @pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)
 def test_no_pasted_package_code(path):
     """Chapters show package code with helpers.show_source; they do not define long functions of their own."""

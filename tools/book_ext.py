@@ -104,4 +104,8 @@ def setup(app):
     app.connect("doctree-read", add_chapter_header)
     app.connect("html-page-context", fix_page_context, priority=900)  # after the handlers that add page scripts
     app.add_css_file("book.css")
+    # One vendored plotly.js per page (cached by the browser) for the kernel-free widget variants. It must load
+    # before require.js (the widget manager's loader): with an AMD `define` present it would not set window.Plotly.
+    app.add_js_file("plotly.min.js", priority=100)
+    app.add_js_file("widgets_mathjax_shim.js", priority=100)  # before MathJax's config script; see the file
     return {"parallel_read_safe": True, "parallel_write_safe": True}

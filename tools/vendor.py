@@ -21,6 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCK = ROOT / "tools" / "vendor.lock.json"
 DEST = ROOT / "_vendor"
+EXTRA = ROOT / "_vendor_extra"  # html_extra_path: copied to the root of the site
 STAMP = DEST / ".vendored.json"
 
 
@@ -58,12 +59,17 @@ def main() -> None:
         print("vendor: _vendor/ is up to date")
         return
     shutil.rmtree(DEST, ignore_errors=True)
+    shutil.rmtree(EXTRA, ignore_errors=True)
     DEST.mkdir()
+    EXTRA.mkdir()
     with tempfile.TemporaryDirectory() as tmp:
         for spec, entry in lock["npm"].items():
             package = npm_pack(spec, entry["integrity"], Path(tmp))
             for src, dst in entry["copy"].items():
                 copy(package / src, DEST / dst)
+            for pattern, dst in entry.get("extra", {}).items():
+                for src in sorted(package.glob(pattern)):
+                    copy(src, EXTRA / dst / src.name)
             print(f"vendor: {spec}")
     plotly_dir = Path(importlib.util.find_spec("plotly").origin).parent
     for src, dst in lock["python"]["plotly"]["copy"].items():

@@ -67,14 +67,16 @@ def check_nonsaturating_loss(loss) -> bool:
         return failed
     if not torch.is_tensor(got) or got.numel() != 1:
         return report(False, "non-saturating loss", "return a scalar tensor (average over the batch).")
+    if not got.requires_grad:
+        return report(False, "non-saturating loss", "the result has no gradient: use torch operations on the "
+                                                     "logits (no float() or .item() on the way).")
+    got = got.to(torch.float64)
     expected = gan_generator_loss(logits, mode="non_saturating")
     if torch.allclose(got.detach(), gan_generator_loss(logits, mode="minimax")):
         return report(False, "non-saturating loss", "that is the minimax loss mean log(1 - D): it saturates "
                                                      "when D rejects the fakes. Use -mean log D(G(z)).")
     if torch.allclose(got.detach(), -expected):
         return report(False, "non-saturating loss", "wrong sign: the generator *minimises* -log D(G(z)).")
-    if not got.requires_grad:
-        return report(False, "non-saturating loss", "the result has no gradient: use torch operations.")
     (grad,) = torch.autograd.grad(got, x)
     ok = torch.allclose(got.detach(), expected) and torch.allclose(grad, -torch.sigmoid(-logits) / 6)
     return report(ok, "non-saturating loss", "compare with mean softplus(-l) = -mean log sigmoid(l).")

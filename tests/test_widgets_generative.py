@@ -15,21 +15,7 @@ import torch
 from helpers.generative_training import load_digits_01, train_vae, two_moons
 from helpers.widgets import gan_diffusion_2d as gd
 from helpers.widgets import latent_traversal as lt
-
-
-def _figure_numbers(fig):
-    """Every number in the figure's data (x, y, z of all traces)."""
-    values = []
-    for trace in fig.data:
-        for key in ("x", "y", "z"):
-            value = getattr(trace, key, None)
-            if value is not None:
-                values.append(np.asarray(value, dtype=np.float64).ravel())
-    return np.concatenate(values) if values else np.zeros(0)
-
-
-def _assert_finite(fig):
-    assert np.all(np.isfinite(_figure_numbers(fig))), "a figure draws NaN or inf"
+from tests.widget_fuzz import assert_finite_figure
 
 
 @pytest.fixture
@@ -89,9 +75,9 @@ def test_compute_latent_grid_places_the_codes(vae_bits):
 def test_plot_and_static_latent_traversal(vae_bits):
     decode, codes, labels = vae_bits
     fig = lt.plot_latent_traversal(np.random.default_rng(0).random((8, 8)), (0.5, -1.0), codes=codes, labels=labels)
-    _assert_finite(fig)
+    assert_finite_figure(fig)
     static = lt.static_latent_traversal(decode, np.linspace(-2, 2, 9), codes=codes, labels=labels)
-    _assert_finite(static)
+    assert_finite_figure(static)
     steps = static.layout.sliders[0].steps
     assert len(steps) == 9
     for step in steps:  # each step shows the scatter plus exactly one line and one image column
@@ -108,7 +94,7 @@ def test_latent_traversal_explorer_fuzz(vae_bits, drawn):
         before = len(drawn)
         z1.value, z2.value = float(a), float(b)
         assert len(drawn) > before, "the explorer drew nothing"
-        _assert_finite(drawn[-1])
+        assert_finite_figure(drawn[-1])
         star = drawn[-1].data[-2]
         assert (star.x[0], star.y[0]) == (z1.value, z2.value)
 
@@ -137,7 +123,7 @@ def test_gan_divergence_is_reported_not_drawn(monkeypatch):
 
 def test_static_gan_training(gan_histories):
     fig = gd.static_gan_training(gan_histories)
-    _assert_finite(fig)
+    assert_finite_figure(fig)
     steps = fig.layout.sliders[0].steps
     assert len(steps) == 3  # the shorter history decides
     assert all(sum(s.args[0]["visible"]) == 4 for s in steps)  # per run: data + one snapshot
@@ -151,7 +137,7 @@ def test_gan_explorer_fuzz(gan_histories, drawn):
     for name in ("b", "a", "b"):
         for value in (k.min, k.max, 1):
             run.value, k.value = name, value
-            _assert_finite(drawn[-1])
+            assert_finite_figure(drawn[-1])
             assert drawn[-1].layout.title.text.startswith(name)
     assert len(drawn) >= 6
 
@@ -166,7 +152,7 @@ def test_ddpm_history_paths(ddpm_history):
 
 def test_static_diffusion_and_explorer(ddpm_history):
     fig = gd.static_diffusion(ddpm_history, every=2)
-    _assert_finite(fig)
+    assert_finite_figure(fig)
     labels = [s.label for s in fig.layout.sliders[0].steps]
     assert labels == ["6", "4", "2", "0"]
     assert len(json.dumps(fig.to_plotly_json(), default=str)) < 1_500_000
@@ -177,10 +163,10 @@ def test_diffusion_explorer_fuzz(ddpm_history, drawn):
     for w in which.options:
         for value in (0, ddpm_history["T"], 3):
             which.value, t.value = w, value
-            _assert_finite(drawn[-1])
+            assert_finite_figure(drawn[-1])
             assert drawn[-1].layout.title.text.endswith(f"t = {t.value}")
 
 
 def test_plot_points_never_draws_nan():
     pts = np.array([[0.0, 1.0], [np.nan, 2.0], [np.inf, -np.inf]])
-    _assert_finite(gd.plot_points_2d(pts, reference=np.zeros((3, 2))))
+    assert_finite_figure(gd.plot_points_2d(pts, reference=np.zeros((3, 2))))

@@ -10,16 +10,7 @@ import pytest
 import helpers.numpy_impl as hn
 from helpers.widgets import activation_histograms as ah
 from helpers.widgets import normalization_axes as na
-
-
-def _finite_figure(fig):
-    """Every numeric array drawn by the figure is finite (no NaN/inf is ever plotted)."""
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            values = getattr(trace, attr, None)
-            if values is not None and len(values) and not isinstance(values[0], str):
-                arr = np.asarray(values, dtype=float)
-                assert np.isfinite(arr).all(), f"{trace.name}.{attr} has non-finite values"
+from tests.widget_fuzz import assert_finite_figure
 
 
 # ---- activation histograms -----------------------------------------------------------------------------------
@@ -61,18 +52,18 @@ def test_overflow_is_reported_as_data_not_drawn():
     r = ah.compute_activation_histograms("relu", "large", depth=400, width=64, n_samples=4)
     assert r["overflow_at"] is not None and len(r["act_std"]) == r["overflow_at"] - 1
     fig = ah.plot_activation_histograms(r)
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     assert "overflow in layer" in fig.layout.title.text
 
 
 def test_histogram_plot_static_and_validation():
     fig = ah.plot_activation_histograms(ah.compute_activation_histograms("relu", "he", depth=4, width=32))
     assert len(fig.data) == 2 * 4 + 3
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = ah.static_activation_histograms(depth=4, width=32, n_samples=100)
     steps = static.layout.sliders[0].steps
     assert len(steps) == 8 and all(sum(s.args[0]["visible"]) == 11 for s in steps)
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(ah.static_activation_histograms().to_json()) < 1_500_000
     with pytest.raises(ValueError, match="The 'init' argument of compute_activation_histograms must be one of"):
         ah.compute_activation_histograms("tanh", "glorot")
@@ -90,7 +81,7 @@ def test_activation_histograms_explorer_fuzzed_controls():
     for a, i, d, w in combos:
         act.value, init.value, depth.value, width.value = a, i, d, w
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert fig.layout.title.text.startswith(f"{a} + {ah.INITS[i][0]}")
 
 
@@ -128,11 +119,11 @@ def test_normalization_sets_are_what_the_layers_compute(kind, g, sample, channel
 def test_normalization_plot_static_and_validation():
     fig = na.plot_normalization_axes(na.compute_normalization_sets("group", num_groups=3, sample=1, channel=5))
     assert fig.data[1].x.size == 2 * 5 and "group norm (G = 3)" in fig.layout.title.text
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = na.static_normalization_axes()
     assert [s.label for s in static.layout.sliders[0].steps] == ["batch", "layer", "instance", "group G=2",
                                                                  "group G=3"]
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(static.to_json()) < 1_500_000
     with pytest.raises(ValueError, match="The 'num_groups' argument of compute_normalization_sets must divide c=6"):
         na.compute_normalization_sets("group", num_groups=4)
@@ -150,7 +141,7 @@ def test_normalization_axes_explorer_fuzzed_controls():
     for k, g, s, ch in combos:
         kind.value, groups.value, sample.value, channel.value = k, g, s, ch
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert len(fig.data[1].x) == int(np.asarray(
             na.compute_normalization_sets(k, num_groups=g, sample=s, channel=ch)["mask"]).sum())
 
@@ -170,14 +161,14 @@ def test_dropout_forms_agree_in_expectation(p):
 def test_dropout_plot_static_explorer():
     fig = na.plot_dropout_masks(na.compute_dropout_masks(0.5))
     assert len(fig.data) == 5 and "p = 0.50" in fig.layout.title.text
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = na.static_dropout_masks()
     assert len(static.layout.sliders[0].steps) == 5 and len(static.to_json()) < 1_500_000
-    _finite_figure(static)
+    assert_finite_figure(static)
     box = na.dropout_masks_explorer()
     p, seed = box.children[0].children
     for pv, sv in [(p.min, seed.min), (p.max, seed.max), (0.35, 7)]:
         p.value, seed.value = pv, sv
-        _finite_figure(box.last_figure)
+        assert_finite_figure(box.last_figure)
     with pytest.raises(ValueError, match=r"The 'p' argument of compute_dropout_masks must be a real number in \[0, 0.95\]"):
         na.compute_dropout_masks(1.0)

@@ -11,16 +11,7 @@ from scipy import integrate
 
 import helpers.numpy_impl as hn
 from helpers.widgets import kl_fit, knn
-
-
-def _finite_figure(fig):
-    """Every numeric array drawn by the figure is finite (no NaN/inf is ever plotted)."""
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            values = getattr(trace, attr, None)
-            if values is not None:
-                arr = np.asarray(values, dtype=float)
-                assert np.isfinite(arr).all(), f"{trace.name}.{attr} has non-finite values"
+from tests.widget_fuzz import assert_finite_figure
 
 
 # ---- kNN ----------------------------------------------------------------------------------------------------
@@ -42,12 +33,12 @@ def test_compute_knn_regions_is_deterministic_and_consistent():
 def test_knn_plot_and_static():
     fig = knn.plot_knn_regions(knn.compute_knn_regions(k=5, resolution=20))
     assert len(fig.data) == 3 and "k = 5" in fig.layout.title.text
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = knn.static_knn_regions(ks=(1, 5), metrics=("l2", "l1"))
     steps = static.layout.sliders[0].steps
     assert [s.label for s in steps] == ["L2 k=1", "L2 k=5", "L1 k=1", "L1 k=5"]
     assert all(sum(s.args[0]["visible"]) == 3 for s in steps)  # one heatmap + the two point clouds
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(knn.static_knn_regions().to_json()) < 1_500_000
 
 
@@ -70,7 +61,7 @@ def test_knn_explorer_fuzzed_controls():
     for kv, mv, nv in combos:
         k.value, metric.value, noise.value = kv, mv, round(nv, 2)
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert f"k = {k.value}" in fig.layout.title.text
 
 
@@ -108,10 +99,10 @@ def test_backward_kl_fit_picks_one_mode_when_they_are_apart():
 def test_kl_fit_plot_static_and_validation():
     fig = kl_fit.plot_kl_fit(kl_fit.compute_kl_fit())
     assert len(fig.data) == 3
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = kl_fit.static_kl_fit(separations=(0.0, 4.0))
     assert len(static.data) == 6 and len(static.layout.sliders[0].steps) == 2
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(kl_fit.static_kl_fit().to_json()) < 1_500_000
     with pytest.raises(ValueError, match=r"The 'weight' argument of compute_kl_fit must be a float in \[0.01, 0.99\]"):
         kl_fit.compute_kl_fit(weight=1.0)
@@ -126,5 +117,5 @@ def test_kl_fit_explorer_fuzzed_controls():
     for s, w, h in combos:
         sep.value, weight.value, width.value = s, w, h
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert all(np.asarray(t.y).max() > 0 for t in fig.data)

@@ -11,16 +11,7 @@ from scipy.special import expit
 
 from helpers.widgets import loss_explorer as le
 from helpers.widgets import regularization as rw
-
-
-def _finite_figure(fig):
-    """Every numeric array drawn by the figure is finite (no NaN/inf is ever plotted)."""
-    for trace in fig.data:
-        for attr in ("x", "y", "z"):
-            values = getattr(trace, attr, None)
-            if values is not None:
-                arr = np.asarray(values, dtype=float)
-                assert np.isfinite(arr).all(), f"{trace.name}.{attr} has non-finite values"
+from tests.widget_fuzz import assert_finite_figure
 
 
 # ---- loss explorer ------------------------------------------------------------------------------------------
@@ -60,11 +51,11 @@ def test_classification_losses_match_closed_forms_and_torch():
 def test_loss_plot_and_static():
     fig = le.plot_loss_explorer(le.compute_loss_explorer())
     assert len(fig.data) == 25 and "outlier at 8.0" in fig.layout.title.text
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = le.static_loss_explorer(outliers=(0.0, 30.0), wrong_logits=(0.0, 10.0))
     steps = static.layout.sliders[0].steps
     assert len(steps) == 2 and all(sum(s.args[0]["visible"]) == 25 for s in steps)
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(le.static_loss_explorer().to_json()) < 1_500_000
 
 
@@ -87,7 +78,7 @@ def test_loss_explorer_fuzzed_controls():
     for o, w, d in combos:
         outlier.value, wrong.value, delta.value = round(o, 1), round(w, 1), round(d, 1)
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert f"outlier at {outlier.value:.1f}" in fig.layout.title.text
 
 
@@ -124,12 +115,12 @@ def test_regularization_plot_and_static():
     path = rw.compute_regularization_path((0.0, 1e-3), steps=50, resolution=10)
     fig = rw.plot_regularization(path["runs"][1], path)
     assert len(fig.data) == 5 and "λ = 0.001" in fig.layout.title.text
-    _finite_figure(fig)
+    assert_finite_figure(fig)
     static = rw.static_regularization(lams=(0.0, 1e-2), kinds=("l2", "l1"))
     steps = static.layout.sliders[0].steps
     assert [s.label for s in steps] == ["L2 0", "L2 0.01", "L1 0", "L1 0.01"]
     assert all(sum(s.args[0]["visible"]) == 5 for s in steps)
-    _finite_figure(static)
+    assert_finite_figure(static)
     assert len(rw.static_regularization().to_json()) < 1_500_000
 
 
@@ -146,5 +137,5 @@ def test_regularization_explorer_fuzzed_controls():
     for lv, kv, nv in [(10 ** lam.min, "l2", noise.min), (10 ** lam.max, "l1", noise.max), (1e-3, "l1", 0.2)]:
         lam.value, kind.value, noise.value = lv, kv, nv
         fig = box.last_figure
-        _finite_figure(fig)
+        assert_finite_figure(fig)
         assert ("L2" if kv == "l2" else "L1") in fig.layout.title.text

@@ -6,15 +6,7 @@ import math
 
 import numpy as np
 
-from ._report import report
-
-
-def _call(fn, *args, name: str):
-    try:
-        return True, fn(*args)
-    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-        report(False, name, f"your function raised {type(err).__name__}: {err}")
-        return False, None
+from ._report import call, report
 
 
 def check_l1_distance(l1_distance) -> bool:
@@ -22,7 +14,7 @@ def check_l1_distance(l1_distance) -> bool:
     rng = np.random.default_rng(2)
     cases = [(rng.integers(0, 256, (4, 4)), rng.integers(0, 256, (4, 4))), (rng.random((3, 5, 2)), rng.random((3, 5, 2)))]
     for a, b in cases:
-        ok, got = _call(l1_distance, a.copy(), b.copy(), name="L1 distance")
+        ok, got = call(l1_distance, a.copy(), b.copy(), name="L1 distance")
         if not ok:
             return False
         want = np.abs(a.astype(np.float64) - b.astype(np.float64)).sum()
@@ -46,7 +38,7 @@ def check_normal_equations(fit) -> bool:
     rng = np.random.default_rng(3)
     x = np.concatenate([np.ones((30, 1)), rng.standard_normal((30, 3))], axis=1)
     y = rng.standard_normal(30)
-    ok, got = _call(fit, x, y, name="normal equations")
+    ok, got = call(fit, x, y, name="normal equations")
     if not ok:
         return False
     want = np.linalg.lstsq(x, y, rcond=None)[0]
@@ -62,7 +54,7 @@ def check_bce_gradient(grad) -> bool:
     rng = np.random.default_rng(4)
     x, w, b = rng.standard_normal((12, 3)), rng.standard_normal(3), 0.3
     y = rng.integers(0, 2, 12).astype(np.float64)
-    ok, got = _call(grad, x, w, b, y, name="BCE gradient")
+    ok, got = call(grad, x, w, b, y, name="BCE gradient")
     if not ok:
         return False
     residual = 0.5 * (1 + np.tanh(0.5 * (x @ w + b))) - y  # σ(s) - y
@@ -82,7 +74,7 @@ def check_kl_normal(kl) -> bool:
     """``kl(mu_p, sigma_p, mu_q, sigma_q)`` must return D_KL(N(mu_p, sigma_p²) || N(mu_q, sigma_q²))."""
     params = [(0.0, 1.0, 0.0, 1.0), (0.5, 1.0, -1.0, 2.0), (1.0, 0.3, 0.0, 1.0)]
     for mp, sp, mq, sq in params:
-        ok, got = _call(kl, mp, sp, mq, sq, name="KL of two Gaussians")
+        ok, got = call(kl, mp, sp, mq, sq, name="KL of two Gaussians")
         if not ok:
             return False
         x = np.linspace(-40, 40, 400_001)  # reference: a fine Riemann sum, independent of the closed form

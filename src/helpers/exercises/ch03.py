@@ -9,22 +9,14 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax as scipy_softmax
 
-from ._report import report
-
-
-def _call(fn, *args, name: str):
-    try:
-        return True, fn(*args)
-    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-        report(False, name, f"your function raised {type(err).__name__}: {err}")
-        return False, None
+from ._report import call, report
 
 
 def check_parameter_count(count) -> bool:
     """``count(sizes)`` must return the weights + biases of a dense net with widths ``sizes = (M_0, ..., M_L)``."""
     cases = [(3, 4, 2), (1, 500, 1), (1, 100, 5, 1), (784, 1024, 10), (2, 1)]
     for sizes in cases:
-        ok, got = _call(count, sizes, name="parameter count")
+        ok, got = call(count, sizes, name="parameter count")
         if not ok:
             return False
         weights = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -42,7 +34,7 @@ def check_stable_softmax(softmax) -> bool:
     cases = [np.array([[1.8, -2.7, 3.1, 0.5]]), np.array([[1000.0, 1001.0, 1002.0], [-1000.0, 0.0, 1000.0]]),
              np.random.default_rng(3).standard_normal((5, 7)) * 10]
     for a in cases:
-        ok, got = _call(softmax, a.copy(), name="stable softmax")
+        ok, got = call(softmax, a.copy(), name="stable softmax")
         if not ok:
             return False
         got = np.asarray(got, dtype=np.float64)
@@ -62,7 +54,7 @@ def check_laplace_location(estimate) -> bool:
     rng = np.random.default_rng(4)
     for n in (11, 25, 101):
         samples = rng.exponential(2.0, n) + rng.laplace(0.0, 1.0, n)  # skewed: mean and median differ
-        ok, got = _call(estimate, samples.copy(), name="Laplace location")
+        ok, got = call(estimate, samples.copy(), name="Laplace location")
         if not ok:
             return False
         if np.isclose(float(got), samples.mean()):
@@ -83,7 +75,7 @@ def check_dice_jaccard(dice, jaccard) -> bool:
         want_d = 1.0 if total == 0 else 2 * inter / total
         want_j = 1.0 if total == 0 else inter / (total - inter)
         for fn, want, name in ((dice, want_d, "Dice"), (jaccard, want_j, "Jaccard")):
-            ok, got = _call(fn, a.copy(), b.copy(), name=name)
+            ok, got = call(fn, a.copy(), b.copy(), name=name)
             if not ok:
                 return False
             if not np.isclose(float(got), want):
@@ -97,7 +89,7 @@ def check_mse_gradient(grad) -> bool:
     """``grad(pred, target)``: the gradient of ``mean((pred - target)^2)`` with respect to ``pred``."""
     rng = np.random.default_rng(6)
     pred, target = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
-    ok, got = _call(grad, pred.copy(), target.copy(), name="MSE gradient")
+    ok, got = call(grad, pred.copy(), target.copy(), name="MSE gradient")
     if not ok:
         return False
     got = np.asarray(got, dtype=np.float64)

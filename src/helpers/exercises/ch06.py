@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 
 from helpers import schedules as _schedules
 
-from ._report import report
+from ._report import call, check_early_stopping_cases, report
 
 
 def check_initial_loss(value, num_classes: int) -> bool:
@@ -28,24 +29,13 @@ def check_step_decay(step_decay) -> bool:
         epoch, n = int(rng.integers(0, 60)), int(rng.integers(1, 12))
         lr0, t = float(rng.uniform(0.01, 1.0)), float(rng.uniform(0.05, 0.9))
         expected = lr0 * _schedules.step_factor(epoch, step_size=n, gamma=1 - t)
-        try:
-            got = float(step_decay(epoch, lr0, t, n))
-        except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-            return report(False, "step decay", f"your function raised {type(err).__name__}: {err}")
+        ok, got = call(step_decay, epoch, lr0, t, n, name="step decay", convert=float)
+        if not ok:
+            return False
         if not math.isclose(got, expected, rel_tol=1e-9):
             return report(False, "step decay", f"epoch={epoch}, lr0={lr0:.3f}, t={t:.3f}, n={n}: expected "
                           f"{expected:.6g}, got {got:.6g}. How many decays have happened by this epoch?")
     return report(True, "step decay")
-
-
-def _reference_stop(val_losses, patience):
-    best, best_e = math.inf, 0
-    for e, v in enumerate(val_losses, start=1):
-        if v < best:
-            best, best_e = v, e
-        elif e - best_e >= patience:
-            return e, best_e
-    return len(val_losses), best_e
 
 
 def check_early_stopping(early_stopping) -> bool:
@@ -60,16 +50,9 @@ def check_early_stopping(early_stopping) -> bool:
         n = int(rng.integers(3, 30))
         curve = 1 / np.arange(1, n + 1) + 0.02 * np.arange(n) + 0.05 * rng.standard_normal(n)
         cases.append(([float(v) for v in curve], int(rng.integers(1, 6))))
-    for losses, patience in cases:
-        expected = _reference_stop(losses, patience)
-        try:
-            got = tuple(int(v) for v in early_stopping(list(losses), patience))
-        except Exception as err:  # noqa: BLE001
-            return report(False, "early stopping", f"your function raised {type(err).__name__}: {err}")
-        if got != expected:
-            return report(False, "early stopping", f"val losses {np.round(losses, 3).tolist()} with patience "
-                          f"{patience}: expected (stop, best) = {expected}, got {got}. A tie is not an improvement.")
-    return report(True, "early stopping")
+    return check_early_stopping_cases(early_stopping, cases, lambda losses, patience, expected, got: (
+        f"val losses {np.round(losses, 3).tolist()} with patience {patience}: expected (stop, best) = {expected}, "
+        f"got {got}. A tie is not an improvement."))
 
 
 def check_random_trials(n, q: float = 0.02, p: float = 0.9) -> bool:
@@ -92,10 +75,11 @@ def check_fixed_train_step(step) -> bool:
     losses = []
     for fn in (train_step, step):
         net = mlp([64, 32, 10], generator=torch.Generator().manual_seed(1))
-        try:
-            losses.append(overfit_one_batch(net, x, y, steps=60, step=fn))
-        except Exception as err:  # noqa: BLE001
-            return report(False, "training step", f"your step raised {type(err).__name__}: {err}")
+        ok, curve = call(partial(overfit_one_batch, steps=60, step=fn), net, x, y, name="training step",
+                         what="your step")
+        if not ok:
+            return False
+        losses.append(curve)
     ok = np.allclose(losses[0], losses[1], rtol=1e-5, atol=1e-6) and losses[1][-1] < 0.05
     return report(ok, "training step", f"your losses after 1, 10, 60 steps: {[round(losses[1][i], 4) for i in (0, 9, 59)]}"
                   f"; expected {[round(losses[0][i], 4) for i in (0, 9, 59)]}. zero_grad, logits into the loss, backward, step.")

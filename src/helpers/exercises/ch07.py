@@ -9,14 +9,7 @@ import numpy as np
 from helpers.numpy_impl import init as _init
 from helpers.numpy_impl import layers as _layers
 
-from ._report import report
-
-
-def _call(fn, name, *args):
-    try:
-        return np.asarray(fn(*args), dtype=float), None
-    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-        return None, report(False, name, f"your function raised {type(err).__name__}: {err}")
+from ._report import as_float, call, report
 
 
 def check_stable_softmax(softmax) -> bool:
@@ -26,9 +19,9 @@ def check_stable_softmax(softmax) -> bool:
              np.array([[1.8, -2.7, 3.1, 0.5]])]
     for scores in tests:
         with np.errstate(all="ignore"):
-            got, failed = _call(softmax, "stable softmax", scores.copy())
-        if failed is not None:
-            return failed
+            ok, got = call(softmax, scores.copy(), name="stable softmax", convert=as_float)
+        if not ok:
+            return False
         expected, _ = _layers.softmax_forward(scores)
         if got.shape != expected.shape or not np.all(np.isfinite(got)) or not np.allclose(got, expected, atol=1e-12):
             return report(False, "stable softmax", f"for scores {np.round(scores[0], 1)} expected "
@@ -41,9 +34,9 @@ def check_stable_sigmoid(sigmoid) -> bool:
     """``sigmoid(x)`` elementwise, without overflow warnings or NaN for |x| up to 1e4."""
     x = np.array([-1e4, -800.0, -30.0, -1.0, 0.0, 1.0, 30.0, 800.0, 1e4])
     with np.errstate(over="raise", invalid="raise"):
-        got, failed = _call(sigmoid, "stable sigmoid", x.copy())
-    if failed is not None:
-        return failed
+        ok, got = call(sigmoid, x.copy(), name="stable sigmoid", convert=as_float)
+    if not ok:
+        return False
     expected, _ = _layers.sigmoid_forward(x)
     ok = got.shape == x.shape and np.allclose(got, expected, rtol=1e-12, atol=1e-300)
     return report(ok, "stable sigmoid", "exponentiate only non-positive numbers: use exp(-|x|) and pick the "
@@ -55,10 +48,9 @@ def check_init_std(init_std) -> bool:
     for fan_in, fan_out in ((100, 10), (784, 256), (3, 500)):
         for activation, scheme in (("tanh", "xavier"), ("relu", "he")):
             expected = _init.init_std((fan_out, fan_in), scheme=scheme)
-            try:
-                value = float(init_std(fan_in, fan_out, activation))
-            except Exception as err:  # noqa: BLE001
-                return report(False, "initialisation std", f"your function raised {type(err).__name__}: {err}")
+            ok, value = call(init_std, fan_in, fan_out, activation, name="initialisation std", convert=float)
+            if not ok:
+                return False
             if not math.isclose(value, expected, rel_tol=1e-9):
                 return report(False, "initialisation std", f"for fan_in={fan_in}, fan_out={fan_out}, {activation}: "
                               f"expected std {expected:.5f}, got {value:.5f}. Variance, not std, is 1/n or 2/n; "

@@ -6,17 +6,7 @@ import numpy as np
 
 from helpers.numpy_impl import norm as _norm
 
-from ._report import report
-
-
-def _reference_early_stopping(val_losses, patience: int) -> tuple[int, int]:
-    best, best_epoch = np.inf, 0
-    for epoch, loss in enumerate(val_losses, start=1):
-        if loss < best:
-            best, best_epoch = loss, epoch
-        elif epoch - best_epoch >= patience:
-            return epoch, best_epoch
-    return len(val_losses), best_epoch
+from ._report import as_float, call, check_early_stopping_cases, report
 
 
 def check_early_stopping(early_stopping) -> bool:
@@ -24,16 +14,8 @@ def check_early_stopping(early_stopping) -> bool:
     ``patience`` epochs without a new best validation loss, and restore the best epoch."""
     cases = [([1.0, 0.8, 0.7, 0.72, 0.71, 0.75, 0.9], 3), ([1.0, 0.9, 0.8], 2), ([0.5, 0.6, 0.4, 0.45, 0.46], 2),
              ([1.0, 0.9, 0.95, 0.85, 0.86, 0.87, 0.88, 0.89], 1)]
-    for losses, patience in cases:
-        expected = _reference_early_stopping(losses, patience)
-        try:
-            got = tuple(int(v) for v in early_stopping(list(losses), patience))
-        except Exception as err:  # noqa: BLE001
-            return report(False, "early stopping", f"your function raised {type(err).__name__}: {err}")
-        if got != expected:
-            return report(False, "early stopping", f"for {losses} with patience {patience} expected (stop, best) = "
-                          f"{expected}, got {got}.")
-    return report(True, "early stopping")
+    return check_early_stopping_cases(early_stopping, cases, lambda losses, patience, expected, got: (
+        f"for {losses} with patience {patience} expected (stop, best) = {expected}, got {got}."))
 
 
 def check_batch_norm_train(batch_norm) -> bool:
@@ -42,10 +24,10 @@ def check_batch_norm_train(batch_norm) -> bool:
     for n in (2, 5, 32):
         x, gamma, beta = rng.normal(3.0, 2.0, (n, 4)), rng.normal(1, 0.3, 4), rng.normal(size=4)
         expected, _ = _norm.batch_norm_forward(x, gamma, beta, np.zeros(4), np.ones(4), training=True, eps=1e-5)
-        try:
-            got = np.asarray(batch_norm(x.copy(), gamma.copy(), beta.copy(), 1e-5), dtype=float)
-        except Exception as err:  # noqa: BLE001
-            return report(False, "batch norm (training)", f"your function raised {type(err).__name__}: {err}")
+        ok, got = call(batch_norm, x.copy(), gamma.copy(), beta.copy(), 1e-5, name="batch norm (training)",
+                       convert=as_float)
+        if not ok:
+            return False
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=1e-8, atol=1e-10):
             hint = "normalise each column (axis 0), with the biased variance (divide by N) inside the square root."
             return report(False, "batch norm (training)", f"with N = {n} the outputs differ. {hint}")
@@ -60,10 +42,10 @@ def check_running_stats(update) -> bool:
     for _ in range(4):
         x = rng.normal(2.0, 1.5, (6, 3))
         rm, rv = _norm.batch_norm_running_stats(x, rm, rv, momentum=0.1)
-        try:
-            mine = tuple(np.asarray(v, dtype=float) for v in update(mine[0].copy(), mine[1].copy(), x.copy(), 0.1))
-        except Exception as err:  # noqa: BLE001
-            return report(False, "running statistics", f"your function raised {type(err).__name__}: {err}")
+        ok, mine = call(update, mine[0].copy(), mine[1].copy(), x.copy(), 0.1, name="running statistics",
+                        convert=lambda pair: tuple(as_float(v) for v in pair))
+        if not ok:
+            return False
         if not (np.allclose(mine[0], rm, rtol=1e-10) and np.allclose(mine[1], rv, rtol=1e-10)):
             return report(False, "running statistics", "PyTorch: new = (1 - momentum)·old + momentum·batch, and the "
                           "batch variance here is the unbiased one (divide by N - 1).")

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..numpy_impl import clip_grad_norm, gru_cell_forward, lstm_cell_forward, rnn_cell_forward
-from ._report import report
+from ._report import call, report
 
 
 def _random_cell(rng, gates, N=3, D=4, H=5):
@@ -21,19 +21,12 @@ def _random_cell(rng, gates, N=3, D=4, H=5):
     )
 
 
-def _call(name, fn, *args):
-    try:
-        return fn(*args), None
-    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-        return None, report(False, name, f"your function raised {type(err).__name__}: {err}")
-
-
 def check_rnn_step(step) -> bool:
     """``step(x, h, w_ih, w_hh, b_ih, b_hh)`` -> tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
     args = _random_cell(np.random.default_rng(11), 1)
-    got, failed = _call("RNN step", step, *args)
-    if failed is not None:
-        return failed
+    ok, got = call(step, *args, name="RNN step")
+    if not ok:
+        return False
     expected = rnn_cell_forward(*args)[0]
     got = np.asarray(got, dtype=np.float64)
     if got.shape != expected.shape:
@@ -47,9 +40,9 @@ def check_lstm_step(step) -> bool:
     """``step(x, h, c, w_ih, w_hh, b_ih, b_hh)`` -> (h_next, c_next), blocks in the order i, f, g, o."""
     x, h, w_ih, w_hh, b_ih, b_hh = _random_cell(np.random.default_rng(12), 4)
     c = np.random.default_rng(13).standard_normal(h.shape)
-    got, failed = _call("LSTM step", step, x, h, c, w_ih, w_hh, b_ih, b_hh)
-    if failed is not None:
-        return failed
+    ok, got = call(step, x, h, c, w_ih, w_hh, b_ih, b_hh, name="LSTM step")
+    if not ok:
+        return False
     (h_ref, c_ref), _ = lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh)
     try:
         h_got, c_got = (np.asarray(a, dtype=np.float64) for a in got)
@@ -74,9 +67,9 @@ def check_lstm_step(step) -> bool:
 def check_gru_step(step) -> bool:
     """``step(x, h, w_ih, w_hh, b_ih, b_hh)`` -> h_next of PyTorch's GRU (order r, z, n)."""
     args = _random_cell(np.random.default_rng(14), 3)
-    got, failed = _call("GRU step", step, *args)
-    if failed is not None:
-        return failed
+    ok, got = call(step, *args, name="GRU step")
+    if not ok:
+        return False
     expected = gru_cell_forward(*args)[0]
     got = np.asarray(got, dtype=np.float64)
     if got.shape != expected.shape:
@@ -114,9 +107,9 @@ def check_clip_by_norm(clip) -> bool:
     rng = np.random.default_rng(15)
     grads = [rng.standard_normal((3, 4)) * 4, rng.standard_normal(5) * 4]
     for max_norm in (1.0, 1e3):
-        got, failed = _call("clip by norm", clip, [g.copy() for g in grads], max_norm)
-        if failed is not None:
-            return failed
+        ok, got = call(clip, [g.copy() for g in grads], max_norm, name="clip by norm")
+        if not ok:
+            return False
         expected, _ = clip_grad_norm(grads, max_norm=max_norm)
         ok = len(got) == len(expected) and all(
             np.shape(a) == b.shape and np.allclose(a, b, rtol=1e-5)

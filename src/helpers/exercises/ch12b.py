@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._report import report
-
-
-def _call(name, fn, *args):
-    try:
-        return fn(*args), None
-    except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-        return None, report(False, name, f"your function raised {type(err).__name__}: {err}")
+from ._report import call, report
 
 
 def check_gaussian_kl(kl) -> bool:
@@ -21,9 +14,9 @@ def check_gaussian_kl(kl) -> bool:
     rng = np.random.default_rng(12)
     mu, logvar = rng.normal(size=(5, 3)), rng.uniform(-2, 1, (5, 3))
     expected, _ = gaussian_kl_forward(mu, logvar, reduction="none")
-    got, failed = _call("Gaussian KL", kl, mu.copy(), logvar.copy())
-    if failed is not None:
-        return failed
+    ok, got = call(kl, mu.copy(), logvar.copy(), name="Gaussian KL")
+    if not ok:
+        return False
     got = np.asarray(got, dtype=np.float64)
     if got.shape != expected.shape:
         return report(False, "Gaussian KL", f"expected one value per row, shape {expected.shape}; got {got.shape}.")
@@ -40,9 +33,9 @@ def check_alpha_bar(alpha_bar) -> bool:
     abar_1 .. abar_T, i.e. ``abar_t = prod_{s=1}^{t} (1 - beta_s)``."""
     betas = np.linspace(0.05, 0.3, 7)
     expected = np.cumprod(1 - betas)
-    got, failed = _call("alpha_bar", alpha_bar, betas.copy())
-    if failed is not None:
-        return failed
+    ok, got = call(alpha_bar, betas.copy(), name="alpha_bar")
+    if not ok:
+        return False
     got = np.asarray(got, dtype=np.float64)
     if got.shape != expected.shape:
         return report(False, "alpha_bar", f"expected one value per step, shape {expected.shape}; got {got.shape}.")
@@ -62,9 +55,9 @@ def check_nonsaturating_loss(loss) -> bool:
 
     logits = torch.linspace(-8, 3, 6, dtype=torch.float64).reshape(6, 1)
     x = logits.clone().requires_grad_(True)
-    got, failed = _call("non-saturating loss", loss, x)
-    if failed is not None:
-        return failed
+    ok, got = call(loss, x, name="non-saturating loss")
+    if not ok:
+        return False
     if not torch.is_tensor(got) or got.numel() != 1:
         return report(False, "non-saturating loss", "return a scalar tensor (average over the batch).")
     if not got.requires_grad:
@@ -89,9 +82,9 @@ def check_q_update(update) -> bool:
     cases = [(1, 0, -0.04, 2, False), (2, 1, 1.0, 3, True)]
     for s, a, r, s_next, done in cases:
         before = Q.copy()
-        got, failed = _call("Q-learning update", update, Q, s, a, r, s_next, done, 0.5, 0.9)
-        if failed is not None:
-            return failed
+        ok, got = call(update, Q, s, a, r, s_next, done, 0.5, 0.9, name="Q-learning update")
+        if not ok:
+            return False
         if not np.array_equal(Q, before):
             return report(False, "Q-learning update", "your function modified its input Q: work on a copy.")
         expected = Q.copy()
@@ -119,9 +112,9 @@ def check_fgsm(attack) -> bool:
     x = torch.rand(5, 1, 4, 4, dtype=torch.float64)
     y = torch.tensor([0, 1, 2, 0, 1])
     expected = fgsm(model, x, y, eps=0.1)
-    got, failed = _call("FGSM", attack, model, x.clone(), y, 0.1)
-    if failed is not None:
-        return failed
+    ok, got = call(attack, model, x.clone(), y, 0.1, name="FGSM")
+    if not ok:
+        return False
     got = torch.as_tensor(got).detach().to(torch.float64)
     if got.shape != expected.shape:
         return report(False, "FGSM", f"expected shape {tuple(expected.shape)}; got {tuple(got.shape)}.")

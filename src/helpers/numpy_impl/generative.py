@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_array, check_choice, check_real, check_same_shape
+from .losses import _REDUCTIONS, _reduce, _unreduce  # the same batch reduction as every loss
 
 __all__ = [
     "reparameterize_forward", "reparameterize_backward",
@@ -32,7 +33,6 @@ __all__ = [
     "GAN_GENERATOR_MODES",
 ]
 
-_REDUCTIONS = ("mean", "sum", "none")
 GAN_GENERATOR_MODES = ("non_saturating", "minimax")
 
 
@@ -48,21 +48,6 @@ def _check_latent(mu, logvar, func):
     check_array(mu, "mu", func, min_ndim=1)
     check_array(logvar, "logvar", func)
     check_same_shape(mu, logvar, "mu", "logvar", func)
-
-
-def _reduce(per_sample, reduction):
-    if reduction == "none":
-        return per_sample
-    return per_sample.mean() if reduction == "mean" else per_sample.sum()
-
-
-def _unreduce(dout, shape, reduction):
-    """The gradient of the batch reduction, shaped like the per-sample losses."""
-    dout = np.asarray(dout, dtype=np.float64)
-    if reduction == "none":
-        return dout
-    n = int(np.prod(shape))
-    return np.broadcast_to(dout / n if reduction == "mean" else dout, shape)
 
 
 # ---- VAE ------------------------------------------------------------------------------------------------------

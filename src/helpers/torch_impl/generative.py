@@ -11,18 +11,12 @@ import torch
 import torch.nn.functional as F
 
 from .._validation import check_array, check_choice, check_real, check_same_shape
+from .losses import _REDUCTIONS, _reduce  # the same batch reduction as every loss
 
 __all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_loss", "gan_generator_loss",
            "GAN_GENERATOR_MODES"]
 
-_REDUCTIONS = ("mean", "sum", "none")
 GAN_GENERATOR_MODES = ("non_saturating", "minimax")
-
-
-def _reduce(per_sample, reduction):
-    if reduction == "none":
-        return per_sample
-    return per_sample.mean() if reduction == "mean" else per_sample.sum()
 
 
 def _check_latent(mu, logvar, func):

@@ -177,7 +177,7 @@ def activation_histograms_explorer(*, n_samples: int = 500, seed: int = 0):
     """Activation, initialisation, depth and width controls; needs a live kernel."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     act = widgets.Dropdown(options=list(ACTIVATIONS), value="tanh", description="activation")
     init = widgets.Dropdown(options=[(label, k) for k, (label, _) in INITS.items()], value="xavier",
@@ -191,15 +191,9 @@ def activation_histograms_explorer(*, n_samples: int = 500, seed: int = 0):
         result = compute_activation_histograms(act.value, init.value, depth=int(depth.value), width=int(width.value),
                                                n_samples=n_samples, seed=seed)
         fig = plot_activation_histograms(result)
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (act, init, depth, width):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (act, init, depth, width), update)
 
 
 def static_activation_histograms(*, activations=("tanh", "relu"), inits=tuple(INITS), depth: int = 10,

@@ -195,7 +195,7 @@ def attention_explorer(model, tokens):
     """Dropdowns for layer and head and a slider over the examples ``tokens`` (N, L) (needs a kernel)."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     maps, predicted = compute_attention_maps(model, tokens)
     n_layers, n, n_heads = maps.shape[:3]
@@ -211,15 +211,9 @@ def attention_explorer(model, tokens):
         e, la, h = example.value, layer.value, head.value
         fig = plot_attention_heatmap(maps[la, e, h], tokens[e].tolist(), predicted[e].tolist(),
                                      title=_title(e, la, h))
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (layer, head, example):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (layer, head, example), update)
 
 
 def static_attention_heatmap(maps, tokens, predicted):

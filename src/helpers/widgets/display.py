@@ -44,3 +44,41 @@ def show_plotly(fig, *, height: int | None = None) -> None:
         "text/plain": f"<plotly figure: {fig.layout.title.text or 'untitled'}>",
     }
     display(bundle, raw=True)
+
+
+def in_kernel() -> bool:
+    """Whether this code runs in a Jupyter kernel (where an ``Output`` widget can show anything)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def redraw(out, fig, *, owner=None, clear: str = "wait") -> None:
+    """Show ``fig`` in the ipywidgets ``Output`` ``out`` instead of what it showed before.
+
+    ``owner`` (usually the explorer's box) keeps the figure as ``owner.last_figure``, for tests and for readers
+    who want to inspect it. ``clear="wait"`` clears when the new figure arrives (no flicker); ``clear="assign"``
+    empties ``out.outputs`` directly (the explorers driven by ``interactive_output`` do this, since
+    ``clear_output(wait=True)`` can stall notebook runners there).
+    """
+    if owner is not None:
+        owner.last_figure = fig
+    if clear == "assign":
+        out.outputs = ()
+    elif clear == "wait":
+        out.clear_output(wait=True)
+    else:
+        raise ValueError(f"The 'clear' argument of redraw must be 'wait' or 'assign'. Got {clear!r} instead.")
+    with out:
+        show_plotly(fig)
+
+
+def wire(box, controls, update):
+    """Call ``update()`` whenever the value of one of ``controls`` changes, draw once now and return ``box``."""
+    for control in controls:
+        control.observe(update, names="value")
+    update()
+    return box

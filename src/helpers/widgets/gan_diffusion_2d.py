@@ -96,7 +96,7 @@ def gan_training_explorer(histories):
     """``histories``: {name: compute_gan_history(...)}. A dropdown picks the run, a slider the snapshot."""
     import ipywidgets as W
 
-    from .display import show_plotly
+    from .display import redraw
 
     names = list(histories)
     run = W.Dropdown(options=names, value=names[0], description="run")
@@ -106,9 +106,7 @@ def gan_training_explorer(histories):
     def draw(run, k):
         h = histories[run]
         k = min(k, len(h["steps"]) - 1)
-        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
-        with out:
-            show_plotly(plot_points_2d(h["samples"][k], reference=h["real"], title=_gan_title(run, h, k)))
+        redraw(out, plot_points_2d(h["samples"][k], reference=h["real"], title=_gan_title(run, h, k)), clear="assign")
 
     W.interactive_output(draw, {"run": run, "k": k})
     return W.VBox([W.HBox([run, k]), out])
@@ -147,7 +145,7 @@ def diffusion_explorer(history):
     """A slider over t (T .. 0) and a dropdown: the reverse (sampling) or the forward (noising) process."""
     import ipywidgets as W
 
-    from .display import show_plotly
+    from .display import redraw
 
     T = history["T"]
     t = W.IntSlider(value=T, min=0, max=T, description="t")
@@ -158,9 +156,8 @@ def diffusion_explorer(history):
     def draw(t, which):
         path = history["reverse"] if which.startswith("reverse") else history["forward"]
         t = min(t, len(path) - 1)
-        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
-        with out:
-            show_plotly(plot_points_2d(path[t], reference=history["data"], title=f"{which}: x_t at t = {t}"))
+        redraw(out, plot_points_2d(path[t], reference=history["data"], title=f"{which}: x_t at t = {t}"),
+               clear="assign")
 
     W.interactive_output(draw, {"t": t, "which": which})
     return W.VBox([W.HBox([t, which]), out])

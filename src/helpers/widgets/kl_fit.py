@@ -118,7 +118,7 @@ def kl_fit_explorer():
     """Sliders for the separation of the modes, their weight and width (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     sep = widgets.FloatSlider(value=4.0, min=0.0, max=10.0, step=0.25, description="separation",
                               continuous_update=False)
@@ -130,16 +130,9 @@ def kl_fit_explorer():
 
     def update(*_):
         fig = plot_kl_fit(compute_kl_fit(separation=sep.value, weight=weight.value, width=width.value))
-        box.last_figure = fig
-        if out.outputs:  # nothing to clear on the first draw
-            out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (sep, weight, width):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (sep, weight, width), update)
 
 
 def static_kl_fit(*, separations=(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0), weight: float = 0.5, width: float = 0.6):

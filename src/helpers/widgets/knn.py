@@ -86,7 +86,7 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
     """Sliders for k and noise and a metric dropdown, redrawing the regions (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     k = widgets.IntSlider(value=5, min=1, max=n_train, step=1, description="k", continuous_update=False)
     metric = widgets.Dropdown(options=[("L2 (Euclidean)", "l2"), ("L1 (Manhattan)", "l1")], value="l2",
@@ -99,16 +99,9 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
     def update(*_):
         fig = plot_knn_regions(compute_knn_regions(k=k.value, metric=metric.value, noise=noise.value,
                                                    n_train=n_train, seed=seed))
-        box.last_figure = fig  # kept for tests and for readers who want to inspect it
-        if out.outputs:  # nothing to clear on the first draw
-            out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (k, metric, noise):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (k, metric, noise), update)
 
 
 def static_knn_regions(*, ks=(1, 3, 7, 15, 31, 61), metrics=("l2", "l1"), noise: float = 0.3, seed: int = 0):

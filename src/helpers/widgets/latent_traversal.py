@@ -86,7 +86,7 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
     """Two sliders for (z_1, z_2); the decoded digit and the position in latent space update live."""
     import ipywidgets as W
 
-    from .display import show_plotly
+    from .display import redraw
 
     z1 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₁")
     z2 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₂")
@@ -94,10 +94,8 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
 
     def draw(z1, z2):
         image = _decode(decode, np.array([[z1, z2]]), image_shape)[0]
-        out.outputs = ()  # clear by assignment: clear_output(wait=True) can stall nbclient
-        with out:
-            show_plotly(plot_latent_traversal(image, (z1, z2), codes=codes, labels=labels,
-                                              title=f"z = ({z1:.1f}, {z2:.1f})"))
+        fig = plot_latent_traversal(image, (z1, z2), codes=codes, labels=labels, title=f"z = ({z1:.1f}, {z2:.1f})")
+        redraw(out, fig, clear="assign")
 
     W.interactive_output(draw, {"z1": z1, "z2": z2})
     return W.VBox([W.HBox([z1, z2]), out])

@@ -16,6 +16,7 @@ import json
 import math
 from importlib import resources
 
+from .display import in_kernel, redraw
 from .loss_curve_runs import (
     N_CLASSES,
     OPTIMIZERS,
@@ -99,21 +100,11 @@ def plot_run(record: RunRecord, *, previous=(), title: str | None = None):
     return _layout(fig, epochs=max(r.config.epochs for r in records), y_top=y_top, title=title)
 
 
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
-
-
 def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, train_now: bool = True):
     """The live lab. Returns a VBox with ``.controls``, ``.run()`` (the "train" button), ``.find_lr()``,
     ``.set_values(**controls)``, ``.records`` (this session's runs) and ``.figure`` (the latest plot)."""
     import ipywidgets as w
 
-    from .display import show_plotly
 
     cfg = config or LabConfig()
     n_max = len(lab_data(LabConfig())[1])  # the whole training split
@@ -149,10 +140,8 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
 
     def draw(record):
         box.figure = plot_run(record, previous=box.records[-max_previous:])
-        if _in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
-            out.clear_output(wait=True)
-            with out:
-                show_plotly(box.figure)
+        if in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
+            redraw(out, box.figure)
 
     def run(_=None):
         config = current()
@@ -160,7 +149,7 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
 
         def on_epoch(record):
             progress.value = f"training … epoch {record.epochs[-1]}/{config.epochs}"
-            if _in_kernel() and record.epochs[-1] % every == 0:
+            if in_kernel() and record.epochs[-1] % every == 0:
                 draw(record)
 
         record = compute_run(config, callback=on_epoch)

@@ -189,7 +189,7 @@ def loss_explorer():
     """Sliders for the outlier, the wrong logit and Huber's delta (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     outlier = widgets.FloatSlider(value=8.0, min=-20.0, max=40.0, step=0.5, description="outlier",
                                   continuous_update=False)
@@ -203,15 +203,9 @@ def loss_explorer():
     def update(*_):
         fig = plot_loss_explorer(compute_loss_explorer(outlier=outlier.value, wrong_logit=wrong.value,
                                                        delta=delta.value))
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (outlier, wrong, delta):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (outlier, wrong, delta), update)
 
 
 def static_loss_explorer(*, outliers=(0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 30.0), wrong_logits=(-2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0),

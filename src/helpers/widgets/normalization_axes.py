@@ -92,7 +92,7 @@ def normalization_axes_explorer(*, n: int = 4, c: int = 6, hw: int = 5):
     """Kind, number of groups, sample and channel controls; needs a live kernel."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     kind = widgets.Dropdown(options=list(NORM_KINDS), value="batch", description="norm")
     groups = widgets.Dropdown(options=[g for g in range(1, c + 1) if c % g == 0], value=2 if c % 2 == 0 else 1,
@@ -106,15 +106,9 @@ def normalization_axes_explorer(*, n: int = 4, c: int = 6, hw: int = 5):
         result = compute_normalization_sets(kind.value, n=n, c=c, hw=hw, num_groups=int(groups.value),
                                             sample=int(sample.value), channel=int(channel.value))
         fig = plot_normalization_axes(result)
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (kind, groups, sample, channel):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (kind, groups, sample, channel), update)
 
 
 def static_normalization_axes(*, settings=(("batch", 1), ("layer", 1), ("instance", 1), ("group", 2), ("group", 3)),
@@ -207,7 +201,7 @@ def dropout_masks_explorer(*, n_units: int = 12):
     """Drop probability and seed controls; needs a live kernel."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     p = widgets.FloatSlider(value=0.5, min=0.0, max=0.95, step=0.05, description="p (drop)", continuous_update=False)
     seed = widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False)
@@ -216,15 +210,9 @@ def dropout_masks_explorer(*, n_units: int = 12):
 
     def update(*_):
         fig = plot_dropout_masks(compute_dropout_masks(round(float(p.value), 4), n_units=n_units, seed=int(seed.value)))
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (p, seed):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (p, seed), update)
 
 
 def static_dropout_masks(*, ps=(0.1, 0.25, 0.5, 0.75, 0.9), seed: int = 0):

@@ -283,6 +283,8 @@ def receptive_field_explorer(*, image=None):
     """Preset or layer list, layer slider, unit position; the field drawn on the photo (needs a live kernel)."""
     import ipywidgets as widgets
 
+    from .display import wire
+
     image = demo_image() if image is None else image
     net = widgets.Dropdown(options=list(PRESETS) + ["custom"], value="VGG-16", description="network")
     spec = widgets.Text(value="conv3p1 conv3p1 pool2 conv3p2d2 conv3p4d4", description="layers")
@@ -319,10 +321,7 @@ def receptive_field_explorer(*, image=None):
         table.value = f"<pre>{format_table(result)}</pre>"
         _set_output(out, fig)
 
-    for control in (net, spec, layer, row, col):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (net, spec, layer, row, col), update)
 
 
 def _set_output(out, fig) -> None:

@@ -160,7 +160,7 @@ def regularization_explorer(*, n_train: int = 30, seed: int = 1, steps: int = 80
     """
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     lam = widgets.FloatLogSlider(value=1e-3, base=10, min=-5, max=0, step=0.25, description="λ",
                                  continuous_update=False)
@@ -174,15 +174,9 @@ def regularization_explorer(*, n_train: int = 30, seed: int = 1, steps: int = 80
               "steps": steps}
         result = compute_regularization(float(lam.value), **kw)
         fig = plot_regularization(result, compute_regularization_path(lams, **kw))
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (lam, kind, noise):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (lam, kind, noise), update)
 
 
 def static_regularization(*, lams=DEFAULT_LAMBDAS, kinds=("l2",), noise: float = 0.4, seed: int = 1):

@@ -240,7 +240,7 @@ def rnn_gradients_explorer():
     """Sliders for the spectral radius, length, forget-gate bias and clipping threshold (live kernel only)."""
     import ipywidgets as widgets
 
-    from .display import show_plotly
+    from .display import redraw, wire
 
     rho = widgets.FloatSlider(
         value=1.0, min=0.5, max=3.0, step=0.05, description="rho", continuous_update=False
@@ -263,15 +263,9 @@ def rnn_gradients_explorer():
             max_norm=float(max_norm.value),
         )
         fig = plot_rnn_gradients(r)
-        box.last_figure = fig
-        out.clear_output(wait=True)
-        with out:
-            show_plotly(fig)
+        redraw(out, fig, owner=box)
 
-    for control in (rho, steps, fbias, max_norm):
-        control.observe(update, names="value")
-    update()
-    return box
+    return wire(box, (rho, steps, fbias, max_norm), update)
 
 
 def static_rnn_gradients(

@@ -81,7 +81,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tests_html tools book
+	$(BIN)/ruff check src tests tests_html tools bench book
 
 clean:
 	rm -rf _build _vendor _vendor_extra .pytest_cache .ruff_cache .hypothesis

@@ -19,7 +19,6 @@ os.environ.setdefault("PYTHONHASHSEED", "0")
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
-
 LIVE_TAG = "live-widget"
 
 

@@ -109,15 +109,6 @@ def readout_html(surface: Surface, trajectories: dict, *, lr: float, momentum: f
     return out
 
 
-def _in_kernel() -> bool:
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
-
-
 def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentum", "Nesterov", "Adam", "Newton")):
     """The interactive widget (core ipywidgets only). Returns a VBox; ``box.figure`` and ``box.result`` hold the
     latest figure and trajectories (used by the tests)."""
@@ -125,7 +116,7 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
 
     from helpers.expr import ExpressionError
 
-    from .display import show_plotly
+    from .display import in_kernel, show_plotly
 
     style, layout = {"description_width": "110px"}, w.Layout(width="360px")
     c = dict(
@@ -171,7 +162,7 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
                                       noise=c["noise"].value, damping=c["damping"].value)
         box.result, box.figure = result, plot_trajectories(s, result)
         readout.value = readout_html(s, result, lr=c["lr"].value, momentum=c["momentum"].value)
-        if _in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
+        if in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
             out.outputs = ()  # clear (clear_output(wait=True) stalls nbclient)
             with out:
                 show_plotly(box.figure)

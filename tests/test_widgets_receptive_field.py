@@ -143,3 +143,27 @@ def test_explorer_controls_never_crash(explorer, net, spec, layer, row, col):
 @pytest.fixture(scope="module")
 def explorer():
     return receptive_field_explorer(image=demo_image(32))
+
+
+def test_trained_effective_receptive_field_is_deterministic_and_inside_the_analytic_field():
+    kwargs = dict(spec="conv3p1 conv3p1 pool2 conv3p2d2", input_size=24, n_samples=2, train_steps=60, seed=3)
+    r, again = compute_effective_receptive_field(**kwargs), compute_effective_receptive_field(**kwargs)
+    np.testing.assert_array_equal(r["erf"], again["erf"])
+    np.testing.assert_array_equal(r["train_loss"], again["train_loss"])
+    assert r["settings"]["train_steps"] == 60 and r["train_loss"].shape == (60,)
+    assert np.isfinite(r["erf"]).all() and r["erf"].max() == pytest.approx(1.0)
+    r0, r1, c0, c1 = r["unit"]["box"]
+    outside = np.ones_like(r["erf"], dtype=bool)
+    outside[max(r0, 0):r1 + 1, max(c0, 0):c1 + 1] = False
+    assert outside.any() and np.all(r["erf"][outside] == 0)
+    # the denoising loss goes down, and training changed the map
+    assert r["train_loss"][-10:].mean() < 0.5 * r["train_loss"][:5].mean()
+    untrained = compute_effective_receptive_field(**{**kwargs, "train_steps": 0})
+    assert untrained["train_loss"].size == 0 and not np.allclose(untrained["erf"], r["erf"])
+
+
+@pytest.mark.parametrize("bad", [-1, 2001, 1.5, True, "10"])
+def test_train_steps_is_validated(bad):
+    with pytest.raises(ValueError, match=r"The 'train_steps' argument of compute_effective_receptive_field must be "
+                                         r"an int in \[0, 2000\]\. Got .* instead\."):
+        compute_effective_receptive_field(train_steps=bad)

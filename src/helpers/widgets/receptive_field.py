@@ -6,7 +6,8 @@
 * ``compute_effective_receptive_field`` — the *effective* field (Luo et al., NeurIPS 2016): the gradient of one
   output unit with respect to the input, averaged over random inputs. It is Gaussian-like and much smaller
   than the analytic field; its width grows like ``sqrt(depth)`` while the analytic field grows like ``depth``
-  (``compute_erf_vs_depth``).
+  (``compute_erf_vs_depth``). ``train_steps > 0`` first trains the stack as a denoiser of the sklearn photo
+  (Adam, float64, CPU), to compare the ERF before and after training.
 * ``plot_*`` draw these, ``receptive_field_explorer`` wires them to controls, ``static_receptive_field`` is a
   plotly figure with one precomputed slider state per (preset, layer) for the HTML book.
 """
@@ -95,44 +96,108 @@ def format_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _conv_weights(layers, *, init: str, channels: int, generator) -> list:
+    """One float64 weight tensor ``(channels, C_in, k, k)`` per conv layer, drawn in order from ``generator``."""
+    import torch
+
+    weights, c = [], 1
+    for lay in layers:
+        if lay.kind == "conv":
+            w = torch.empty(channels, c, lay.kernel_size, lay.kernel_size, dtype=torch.float64)
+            if init == "kaiming":
+                w.normal_(0.0, float(np.sqrt(2.0 / (c * lay.kernel_size**2))), generator=generator)
+            else:
+                w.fill_(1.0 / (c * lay.kernel_size**2))
+            weights.append(w)
+            c = channels
+    return weights
+
+
+def _apply_stack(x, layers, weights, *, relu: bool, batch_norm: bool, skip: bool):
+    """Run ``x`` (N, 1, H, W) through the stack: conv (+ batch norm) (+ ReLU) (+ skip), or pooling."""
+    import torch.nn.functional as F
+
+    h, convs = x, iter(weights)
+    for lay in layers:
+        if lay.kind == "conv":
+            out = F.conv2d(h, next(convs), stride=lay.stride, padding=lay.padding, dilation=lay.dilation)
+            if batch_norm:
+                out = F.batch_norm(out, None, None, training=True)
+            if relu:
+                out = out.relu()
+            h = out + h if skip and out.shape == h.shape else out
+        else:
+            pool = F.max_pool2d if lay.kind == "maxpool" else F.avg_pool2d
+            h = pool(h, lay.kernel_size, lay.stride, lay.padding)
+    return h
+
+
+def _train_denoiser(layers, weights, analytic, *, steps, stack, seed, sigma=0.2, batch=2, lr=3e-3):
+    """Adam on a denoising task: noisy grey crops of the sklearn photo -> the clean pixel under each output unit.
+
+    A 1x1 head maps the stack's channels to one grey value. Trains ``weights`` in place; returns (head, losses).
+    """
+    import torch
+
+    n, row = analytic["input_size"], analytic["rows"][-1]
+    photo = torch.from_numpy(demo_image(max(224, n)).mean(axis=2) - 0.5)  # grey, centred: (S, S)
+    centre = np.clip(row["start"] + (row["rf"] - 1) // 2 + row["jump"] * np.arange(row["size"]), 0, n - 1)
+    centre = torch.from_numpy(centre)  # input pixel under each output unit, per axis
+    gen = torch.Generator().manual_seed(seed + 1)
+    head = torch.zeros(1, weights[-1].shape[0], 1, 1, dtype=torch.float64, requires_grad=True)
+    for w in weights:
+        w.requires_grad_(True)
+    opt = torch.optim.Adam([*weights, head], lr=lr)
+    losses = []
+    for _ in range(steps):
+        r, c = torch.randint(0, photo.shape[0] - n + 1, (2, batch), generator=gen)
+        clean = torch.stack([photo[i:i + n, j:j + n] for i, j in zip(r.tolist(), c.tolist())])[:, None]  # (B,1,n,n)
+        noisy = clean + sigma * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+        pred = torch.nn.functional.conv2d(_apply_stack(noisy, layers, weights, **stack), head)
+        loss = ((pred - clean[:, :, centre][:, :, :, centre]) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    for w in weights:
+        w.requires_grad_(False)
+    return head.detach(), np.array(losses)
+
+
 def compute_effective_receptive_field(spec="conv3p1 " * 6, *, input_size: int = 41, init: str = "kaiming",
                                       relu: bool = True, batch_norm: bool = False, skip: bool = False,
-                                      channels: int = 8, n_samples: int = 8, seed: int = 0) -> dict:
+                                      channels: int = 8, n_samples: int = 8, seed: int = 0,
+                                      train_steps: int = 0) -> dict:
     """Mean |d out_center / d input| over random inputs for a small conv stack (torch autograd).
 
     ``init``: "kaiming" (He normal), "uniform" (every weight 1/(C k^2): an averaging filter). ``skip`` adds the
-    input of a layer to its output where the shapes allow (a residual connection). Returns the normalised map,
-    the analytic box of the same unit and the ERF's standard deviation (pixels) along each axis.
+    input of a layer to its output where the shapes allow (a residual connection). ``train_steps > 0`` first
+    trains the stack (plus a 1x1 head) as a denoiser of the sklearn photo and measures through the head.
+    Returns the normalised map, the analytic box of the same unit, the ERF's standard deviation (pixels) along
+    each axis and the training losses.
     """
     import torch
 
     if init not in ("kaiming", "uniform"):
         raise ValueError(f"The 'init' argument of compute_effective_receptive_field must be 'kaiming' or 'uniform'. "
                          f"Got {init!r} instead.")
+    if isinstance(train_steps, bool) or not isinstance(train_steps, int) or not 0 <= train_steps <= 2000:
+        raise ValueError(f"The 'train_steps' argument of compute_effective_receptive_field must be an int in "
+                         f"[0, 2000]. Got {train_steps!r} instead.")
     layers = parse_layers(spec) if isinstance(spec, str) else list(spec)
     analytic = compute_receptive_field(layers, input_size)
     if analytic["error"]:
         return {"erf": None, "error": analytic["error"], "analytic": analytic}
     gen = torch.Generator().manual_seed(seed)
     x = torch.randn(n_samples, 1, input_size, input_size, generator=gen, dtype=torch.float64, requires_grad=True)
-    h, c = x, 1
-    for lay in layers:
-        if lay.kind == "conv":
-            w = torch.empty(channels, c, lay.kernel_size, lay.kernel_size, dtype=torch.float64)
-            if init == "kaiming":
-                w.normal_(0.0, float(np.sqrt(2.0 / (c * lay.kernel_size**2))), generator=gen)
-            else:
-                w.fill_(1.0 / (c * lay.kernel_size**2))
-            out = torch.nn.functional.conv2d(h, w, stride=lay.stride, padding=lay.padding, dilation=lay.dilation)
-            if batch_norm:
-                out = torch.nn.functional.batch_norm(out, None, None, training=True)
-            if relu:
-                out = torch.relu(out)
-            h = out + h if skip and out.shape == h.shape else out
-            c = channels
-        else:
-            pool = torch.nn.functional.max_pool2d if lay.kind == "maxpool" else torch.nn.functional.avg_pool2d
-            h = pool(h, lay.kernel_size, lay.stride, lay.padding)
+    weights = _conv_weights(layers, init=init, channels=channels, generator=gen)
+    stack = dict(relu=relu, batch_norm=batch_norm, skip=skip)
+    losses = np.array([])
+    if train_steps and weights:
+        head, losses = _train_denoiser(layers, weights, analytic, steps=train_steps, stack=stack, seed=seed)
+    h = _apply_stack(x, layers, weights, **stack)
+    if losses.size:
+        h = torch.nn.functional.conv2d(h, head)  # the trained prediction: one grey value per unit
     ci = h.shape[2] // 2
     h[:, :, ci, ci].sum().backward()  # the centre unit, all channels, every sample (samples are independent)
     erf = x.grad.abs().mean(dim=(0, 1)).numpy()
@@ -140,7 +205,8 @@ def compute_effective_receptive_field(spec="conv3p1 " * 6, *, input_size: int = 
         erf = erf / erf.max()
     unit = compute_unit_field(analytic, len(layers) - 1, (0.5, 0.5))
     return {"erf": erf, "error": None, "analytic": analytic, "unit": unit, "std": _spread(erf),
-            "settings": dict(init=init, relu=relu, batch_norm=batch_norm, skip=skip)}
+            "train_loss": losses, "settings": dict(init=init, relu=relu, batch_norm=batch_norm, skip=skip,
+                                                   train_steps=int(losses.size))}
 
 
 def _spread(erf):
@@ -253,6 +319,7 @@ def plot_effective_receptive_field(results):
         ax.add_patch(Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False, ec="cyan", lw=1.5))
         s = r["settings"]
         flags = "+".join(k for k in ("relu", "batch_norm", "skip") if s[k]) or "linear"
+        flags += f", trained {s['train_steps']} steps" if s.get("train_steps") else ""
         ax.set_title(f"{s['init']}, {flags}\nERF std {r['std'][0]:.1f} px, RF {r['analytic']['rows'][-1]['rf']} px",
                      fontsize=9)
         ax.set_xticks([])

@@ -48,7 +48,7 @@ def add_chapter_header(app, doctree) -> None:
         return
     facts = _notebook_facts(path)
     colab = nodes.reference("", "Open in Colab", refuri=_colab_url(app, docname), classes=["colab-link"])
-    timing = (f"⏱ Runs in about {facts['seconds']} s on a 2-core CPU (measured when its outputs were stored). "
+    timing = (f"Run time: about {facts['seconds']} s on a 2-core CPU (measured when its outputs were stored). "
               if facts["seconds"] is not None else "")
     header = nodes.container(classes=["chapter-header"])
     header += _paragraph(timing, colab, " to run and change it live.")

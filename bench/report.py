@@ -12,6 +12,9 @@ from pathlib import Path
 
 NOISE_NOTE = ("The machine was shared with other work while this ran (see the load average): absolute times are "
               "noisy; the ratios are steadier because the implementations compared are timed interleaved.")
+QUIET_NOTE = ("Nothing else ran on the machine (load average about 1: the benchmark itself). Repeated runs still "
+              "differ by about 10 %; the ratios are steadier because the implementations compared are timed interleaved.")
+BUSY_LOAD = 1.5  # 1-minute load average above which another job shared the 2 cores
 
 # Why a target is missed, where we know it; shown next to a missed target only.
 WHY = {
@@ -169,7 +172,8 @@ def _meta_md(results: dict) -> str:
         rows.append([f"measured matmul peak ({peak['size']}²)",
                      f"NumPy float64 {peak['numpy_float64']:.1f}, NumPy float32 {peak['numpy_float32']:.1f}, "
                      f"torch float32 {peak['torch_float32']:.1f} GFLOP/s"])
-    return table(["", ""], rows) + f"\n\n{NOISE_NOTE}"
+    start = meta.get("load_average_start") or [BUSY_LOAD + 1]
+    return table(["", ""], rows) + f"\n\n{NOISE_NOTE if start[0] > BUSY_LOAD else QUIET_NOTE}"
 
 
 def _kernels_md(blocks: list[dict]) -> str:

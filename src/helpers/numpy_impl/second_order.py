@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optim_checks import check_damping, check_lr
+
 __all__ = [
     "newton_step", "gauss_newton_step", "levenberg_marquardt_step", "bfgs_update", "lbfgs_direction",
     "Newton", "BFGS", "LBFGS", "GaussNewton", "LevenbergMarquardt",
@@ -108,22 +110,12 @@ class _FlatOptimizer:
         return out
 
 
-def _check_lr(lr, owner):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise ValueError(f"Invalid learning rate: {lr!r}. The 'lr' argument of {owner} must be > 0.")
-
-
-def _check_damping(damping, owner):
-    if isinstance(damping, bool) or not isinstance(damping, (int, float)) or damping < 0:
-        raise ValueError(f"The 'damping' argument of {owner} must be a number >= 0. Got {damping!r} instead.")
-
-
 class Newton(_FlatOptimizer):
     """Newton's method x ← x − α(H + λI)⁻¹∇L; ``lr`` < 1 or ``damping`` > 0 give damped Newton."""
 
     def __init__(self, params, lr=1.0, damping=0.0):
-        _check_lr(lr, "Newton")
-        _check_damping(damping, "Newton")
+        check_lr(lr, "Newton")
+        check_damping(damping, "Newton")
         super().__init__(params, dict(lr=lr, damping=damping))
 
     def step(self, closure):
@@ -138,7 +130,7 @@ class BFGS(_FlatOptimizer):
     """BFGS with a backtracking (Armijo) line search starting from step ``lr``; state key ``inv_hessian``."""
 
     def __init__(self, params, lr=1.0):
-        _check_lr(lr, "BFGS")
+        check_lr(lr, "BFGS")
         super().__init__(params, dict(lr=lr))
 
     def step(self, closure):
@@ -163,7 +155,7 @@ class LBFGS(_FlatOptimizer):
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        _check_lr(lr, "LBFGS")
+        check_lr(lr, "LBFGS")
         if line_search_fn is not None:
             raise ValueError(f"The 'line_search_fn' argument of LBFGS must be None here. Got {line_search_fn!r}.")
         max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
@@ -216,7 +208,7 @@ class GaussNewton(_FlatOptimizer):
     """Gauss–Newton for ½‖r(x)‖²: x ← x − α(JᵀJ)⁻¹Jᵀr."""
 
     def __init__(self, params, lr=1.0):
-        _check_lr(lr, "GaussNewton")
+        check_lr(lr, "GaussNewton")
         super().__init__(params, dict(lr=lr))
 
     def step(self, closure):
@@ -230,7 +222,7 @@ class LevenbergMarquardt(_FlatOptimizer):
     the loss is accepted and λ ← λ/``factor``; otherwise it is rejected and λ ← λ·``factor`` (state key ``damping``)."""
 
     def __init__(self, params, damping=1e-2, marquardt=True, factor=10.0):
-        _check_damping(damping, "LevenbergMarquardt")
+        check_damping(damping, "LevenbergMarquardt")
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
             raise ValueError(f"The 'factor' argument of LevenbergMarquardt must be a number > 1. Got {factor!r}.")
         super().__init__(params, dict(damping=damping, marquardt=marquardt, factor=factor))

@@ -12,22 +12,12 @@ from __future__ import annotations
 
 import torch
 
+from ..optim_checks import check_adagrad, check_adam, check_momentum, check_rmsprop, check_sgd
+
 __all__ = [
     "sgd_step", "momentum_velocity_step", "adagrad_step", "rmsprop_step", "adam_step",
     "SGD", "Momentum", "Adagrad", "RMSprop", "Adam", "AdamW",
 ]
-
-
-def _check_number(name, owner, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < low or (
-            high is not None and value >= high):
-        upper = f" and < {high}" if high is not None else ""
-        raise ValueError(f"The '{name}' argument of {owner} must be a number >= {low}{upper}. Got {value!r} instead.")
-
-
-def _check_lr(lr, owner):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise ValueError(f"Invalid learning rate: {lr!r}. The 'lr' argument of {owner} must be > 0.")
 
 
 # ----------------------------------------------------------------------------------------------------- the math
@@ -116,12 +106,7 @@ class SGD(_Optimizer):
     """SGD with optional momentum, dampening, weight decay and Nesterov (PyTorch's form)."""
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
-        _check_lr(lr, "SGD")
-        _check_number("momentum", "SGD", momentum, 0.0)
-        _check_number("dampening", "SGD", dampening, 0.0)
-        _check_number("weight_decay", "SGD", weight_decay, 0.0)
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening.")
+        check_sgd(lr, momentum, dampening, weight_decay, nesterov)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                                       nesterov=nesterov))
 
@@ -142,8 +127,7 @@ class Momentum(_Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.9, nesterov=False):
-        _check_lr(lr, "Momentum")
-        _check_number("momentum", "Momentum", momentum, 0.0, 1.0)
+        check_momentum(lr, momentum)
         super().__init__(params, dict(lr=lr, momentum=momentum, nesterov=nesterov))
 
     @torch.no_grad()
@@ -180,11 +164,7 @@ class Adagrad(_Optimizer):
     """AdaGrad (PyTorch's form; state keys ``step``, ``sum``)."""
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
-        _check_lr(lr, "Adagrad")
-        _check_number("lr_decay", "Adagrad", lr_decay, 0.0)
-        _check_number("weight_decay", "Adagrad", weight_decay, 0.0)
-        _check_number("initial_accumulator_value", "Adagrad", initial_accumulator_value, 0.0)
-        _check_number("eps", "Adagrad", eps, 0.0)
+        check_adagrad(lr, lr_decay, weight_decay, initial_accumulator_value, eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
@@ -200,11 +180,7 @@ class RMSprop(_Optimizer):
     """RMSProp (PyTorch's form: ``alpha`` is the lecture's β, ε outside the root)."""
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
-        _check_lr(lr, "RMSprop")
-        _check_number("alpha", "RMSprop", alpha, 0.0, 1.0)
-        _check_number("eps", "RMSprop", eps, 0.0)
-        _check_number("weight_decay", "RMSprop", weight_decay, 0.0)
-        _check_number("momentum", "RMSprop", momentum, 0.0)
+        check_rmsprop(lr, alpha, eps, weight_decay, momentum)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered))
 
@@ -227,14 +203,7 @@ class Adam(_Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        name = type(self).__name__
-        _check_lr(lr, name)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"The 'betas' argument of {name} must be a pair (beta1, beta2). Got {betas!r} instead.")
-        _check_number("betas[0]", name, betas[0], 0.0, 1.0)
-        _check_number("betas[1]", name, betas[1], 0.0, 1.0)
-        _check_number("eps", name, eps, 0.0)
-        _check_number("weight_decay", name, weight_decay, 0.0)
+        check_adam(type(self).__name__, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
     def _update(self, p, g, state, group):

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import torch
 
+from ..optim_checks import check_damping, check_lr
+
 __all__ = [
     "newton_step", "gauss_newton_step", "levenberg_marquardt_step", "bfgs_update", "lbfgs_direction",
     "Newton", "BFGS", "LBFGS", "GaussNewton", "LevenbergMarquardt",
@@ -75,16 +77,6 @@ def lbfgs_direction(grad, s_history, y_history, h_diag=1.0):
     return r
 
 
-def _check_lr(lr, owner):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 < lr < float("inf"):
-        raise ValueError(f"Invalid learning rate: {lr!r}. The 'lr' argument of {owner} must be > 0.")
-
-
-def _check_damping(damping, owner):
-    if isinstance(damping, bool) or not isinstance(damping, (int, float)) or damping < 0:
-        raise ValueError(f"The 'damping' argument of {owner} must be a number >= 0. Got {damping!r} instead.")
-
-
 class _FlatOptimizer(torch.optim.Optimizer):
     """One parameter group viewed as a flat vector x; the state lives in the first parameter's state dict."""
 
@@ -123,8 +115,8 @@ class Newton(_FlatOptimizer):
     """Newton's method x ← x − α(H + λI)⁻¹∇L; ``closure()`` returns the loss without calling backward."""
 
     def __init__(self, params, lr=1.0, damping=0.0):
-        _check_lr(lr, "Newton")
-        _check_damping(damping, "Newton")
+        check_lr(lr, "Newton")
+        check_damping(damping, "Newton")
         super().__init__(params, dict(lr=lr, damping=damping))
 
     def step(self, closure):
@@ -143,7 +135,7 @@ class BFGS(_FlatOptimizer):
     """BFGS with a backtracking (Armijo) line search from step ``lr``; PyTorch-style closure (calls backward)."""
 
     def __init__(self, params, lr=1.0):
-        _check_lr(lr, "BFGS")
+        check_lr(lr, "BFGS")
         super().__init__(params, dict(lr=lr))
 
     @torch.no_grad()
@@ -169,7 +161,7 @@ class LBFGS(_FlatOptimizer):
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        _check_lr(lr, "LBFGS")
+        check_lr(lr, "LBFGS")
         if line_search_fn is not None:
             raise ValueError(f"The 'line_search_fn' argument of LBFGS must be None here. Got {line_search_fn!r}.")
         max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
@@ -222,7 +214,7 @@ class GaussNewton(_FlatOptimizer):
     """Gauss–Newton for ½‖r‖²; ``closure()`` returns the residual vector r."""
 
     def __init__(self, params, lr=1.0):
-        _check_lr(lr, "GaussNewton")
+        check_lr(lr, "GaussNewton")
         super().__init__(params, dict(lr=lr))
 
     def _residuals_and_jacobian(self, closure):
@@ -242,7 +234,7 @@ class LevenbergMarquardt(GaussNewton):
     """Levenberg (``marquardt=False``) or Levenberg–Marquardt with the accept/reject λ schedule."""
 
     def __init__(self, params, damping=1e-2, marquardt=True, factor=10.0):
-        _check_damping(damping, "LevenbergMarquardt")
+        check_damping(damping, "LevenbergMarquardt")
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
             raise ValueError(f"The 'factor' argument of LevenbergMarquardt must be a number > 1. Got {factor!r}.")
         _FlatOptimizer.__init__(self, params, dict(damping=damping, marquardt=marquardt, factor=factor))

@@ -13,14 +13,15 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 # The nbval flags live here only; tests/test_nbval_setup.py reads this line to prove they catch a changed output.
-NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600
+NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -p tests.nbval_portable
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test unit nbval test-html test-colab chromium execute lint clean vendor freeze bench
+.PHONY: help setup book test test-portable unit nbval test-html test-colab chromium execute lint clean vendor freeze bench
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
 	@echo "make test     set up .venv and run the unit tests and nbval over every notebook"
+	@echo "make test-portable  nbval again with other CPU float kernels forced (the outputs must not depend on them)"
 	@echo "make test-html build the book, then test it in Chromium offline (links, console, math, sliders, Colab)"
 	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
 	@echo "make lint     ruff over src, tests, tools and the notebooks"
@@ -50,6 +51,13 @@ unit: $(STAMP)
 
 nbval: $(STAMP)
 	$(BIN)/python -m pytest $(NBVAL_FLAGS) $(XDIST) -q $(NOTEBOOKS)
+
+# The stored outputs must hold on any reader's machine: run nbval again with other float kernels forced on this
+# one (tools/kernel_evidence.py prints proof that they change float32 results; it fails if they change nothing).
+FORCED_KERNELS = $(shell $(BIN)/python tools/kernel_evidence.py --env)
+test-portable: $(STAMP)
+	$(BIN)/python tools/kernel_evidence.py
+	env $(FORCED_KERNELS) $(BIN)/python -m pytest $(NBVAL_FLAGS) $(XDIST) -q $(NOTEBOOKS)
 
 # Browser tests of the built site; Debian's Chromium is installed when missing (needs root or sudo).
 test-html: book chromium

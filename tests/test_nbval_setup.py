@@ -3,6 +3,7 @@ passes on a freshly executed notebook and fails once one stored output is change
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import subprocess
@@ -25,6 +26,7 @@ def run_nbval(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *makefile_nbval_flags(), str(path)],
         cwd=path.parent, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # for the plugin `-p tests.nbval_portable`
     )
 
 

@@ -16,7 +16,9 @@ import textwrap
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "device", "setup", "show_source", "on_colab"]
+from helpers.expect import expect, expect_below, expect_true  # noqa: E402  (plain Python, cheap to import)
+
+__all__ = ["__version__", "device", "setup", "show_source", "on_colab", "expect", "expect_below", "expect_true"]
 
 
 def on_colab() -> bool:

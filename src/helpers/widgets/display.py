@@ -2,23 +2,67 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
 
 def figure_id(fig) -> str:
     """A div id derived from the figure's content, so stored outputs do not change between runs."""
-    digest = hashlib.sha1(json.dumps(fig.to_plotly_json(), sort_keys=True, default=str).encode()).hexdigest()
+    figure = fig if isinstance(fig, dict) else fig.to_plotly_json()
+    digest = hashlib.sha1(json.dumps(figure, sort_keys=True, default=str).encode()).hexdigest()
     return f"plotly-{digest[:12]}"
 
 
-def show_plotly(fig, *, height: int | None = None) -> None:
+#: significant digits kept in a stored figure: plenty for a plot, and far above the last-bit noise of float kernels
+FIGURE_DIGITS = 4
+#: ``layout.meta`` key that marks a figure of machine-dependent (trained, sampled) data; see :func:`show_plotly`
+MEASURED_META = "dlbook_measured"
+
+
+def round_figure(figure: dict, digits: int = FIGURE_DIGITS) -> dict:
+    """A copy of a plotly figure dict with every float rounded to ``digits`` significant digits.
+
+    Works on plotly's JSON form, including its typed arrays (``{"dtype": "f8", "bdata": ...}``). Rounding goes
+    through decimal formatting, which is exact and identical on every machine. The theme (``layout.template``)
+    is left alone.
+    """
+    import numpy as np
+
+    def round_float(x: float) -> float:
+        return float(format(x, f".{digits}g"))
+
+    def walk(node, key=None):
+        if key == "template":
+            return node
+        if isinstance(node, float):
+            return round_float(node)
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        if isinstance(node, dict):
+            if "bdata" in node and str(node.get("dtype", "")).startswith("f"):
+                arr = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"]).astype(np.float64)
+                rounded = np.array([round_float(v) for v in arr.tolist()], dtype=np.float64)
+                out = dict(node, dtype="f8", bdata=base64.b64encode(rounded.tobytes()).decode("ascii"))
+                return out
+            return {k: walk(v, k) for k, v in node.items()}
+        return node
+
+    return walk(figure)
+
+
+def show_plotly(fig, *, height: int | None = None, measured: bool = False) -> None:
     """Display a plotly figure.
 
     Outside Colab the output carries two representations: plotly's JSON (rendered natively by
     JupyterLab/Notebook 7) and an HTML ``div`` that draws with the page's own plotly.js (the HTML
     book loads one vendored copy per page instead of inlining 4.8 MB per figure). Colab gets its own
     renderer, which brings plotly.js with it.
+
+    Stored figures are portable: floats are rounded to :data:`FIGURE_DIGITS` significant digits. A figure of
+    trained or sampled data (``measured=True``) differs between machines in more than its last digits; it
+    is marked in ``layout.meta`` and the notebook tests compare only its structure (traces, names, sizes),
+    so the cell that shows it must assert the numbers it plots with :func:`helpers.expect`.
     """
     from plotly.basedatatypes import BaseFigure
 
@@ -26,20 +70,25 @@ def show_plotly(fig, *, height: int | None = None) -> None:
         raise TypeError(f"show_plotly expects a plotly figure. Got {type(fig).__name__} instead.")
     if height is not None:
         fig.update_layout(height=height)
+    if measured:
+        fig.update_layout(meta={MEASURED_META: True})
     from helpers import on_colab
 
     if on_colab():
         fig.show(renderer="colab")
         return
+    import plotly.io as pio
     from IPython.display import display
 
-    html = fig.to_html(
-        full_html=False, include_plotlyjs=False, div_id=figure_id(fig),
+    figure = round_figure(json.loads(fig.to_json()))
+    html = pio.to_html(
+        figure, validate=False,
+        full_html=False, include_plotlyjs=False, div_id=figure_id(figure),
         default_height=f"{fig.layout.height or 480}px", default_width="100%",
         config={"responsive": True, "displaylogo": False},
     )
     bundle = {
-        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+        "application/vnd.plotly.v1+json": figure,
         "text/html": html,
         "text/plain": f"<plotly figure: {fig.layout.title.text or 'untitled'}>",
     }

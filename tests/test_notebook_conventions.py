@@ -169,3 +169,40 @@ def test_no_pasted_package_code(path):
             f"{path}, code cell {i} has {len(lines)} lines of code: move the logic into src/helpers and "
             "show it with helpers.show_source(...)."
         )
+
+
+# Portability: what nbval may not compare exactly must be asserted instead (README, "Portable outputs").
+# e.g. "error 4.5e-10"; a bound ("< 1e-10", "≤ 1e-12", "tol=1e-10") is fine
+NOISE = re.compile(r"(?<![\w.<≤=])(?<!< )(?<!≤ )\d(\.\d+)?e-(1\d|[2-9]\d)\b")
+MEASURED_META = "dlbook_measured"
+ASSERTS = re.compile(r"\bexpect(_below|_true)?\(|\bassert\b")
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)
+def test_no_output_prints_rounding_noise(path):
+    problems = []
+    for i, cell in enumerate(code_cells(read(path)), start=1):
+        if cell.source.lstrip().startswith("helpers.show_source") or "show_source(" in cell.source:
+            continue  # listings of code may mention tolerances such as 1e-10
+        for text in output_texts(cell):
+            for match in NOISE.finditer(text):
+                problems.append(f"code cell {i} prints {match.group(0).strip()!r}")
+    assert not problems, (f"{path}: rounding noise is machine-dependent; print a bound with "
+                          "helpers.expect_below(err, 1e-8, label=...) instead:\n  " + "\n  ".join(problems))
+
+
+@pytest.mark.parametrize("path", TOC_NOTEBOOKS, ids=str)
+def test_uncompared_outputs_are_asserted(path):
+    """A measured number (``≈``) or a measured figure is not compared by nbval, so its cell must assert it."""
+    problems = []
+    for i, cell in enumerate(code_cells(read(path)), start=1):
+        tags = cell.metadata.get("tags", [])
+        if "nbval-ignore-output" in tags or cell.source.startswith("# NBVAL_IGNORE_OUTPUT"):
+            problems.append(f"code cell {i} hides its whole output from nbval; assert its claims with helpers.expect")
+        measured_figure = any(
+            isinstance(out.get("data", {}).get("application/vnd.plotly.v1+json"), dict)
+            and (out["data"]["application/vnd.plotly.v1+json"].get("layout", {}).get("meta") or {}).get(MEASURED_META)
+            for out in cell.get("outputs", []))
+        if measured_figure and not ASSERTS.search(cell.source):
+            problems.append(f"code cell {i} shows a measured figure without asserting what it plots")
+    assert not problems, f"{path}:\n  " + "\n  ".join(problems)

@@ -28,6 +28,17 @@ __all__ = ["expect", "expect_below", "expect_true", "ExpectationError", "MEASURE
 MEASURED_MARK = "≈"
 
 
+class Measured(float):
+    """The float that :func:`expect` returns: a plain float whose repr carries the measured mark.
+
+    So a cell that ends with ``expect(...)`` shows ``≈ 0.2931``, which nbval masks like the printed line,
+    instead of a bare machine-dependent number.
+    """
+
+    def __repr__(self) -> str:
+        return f"{MEASURED_MARK} {float(self)!r}"
+
+
 class ExpectationError(AssertionError):
     """A measured result is outside the range the chapter claims for it."""
 
@@ -69,7 +80,7 @@ def _describe(near, tol, lo, hi) -> str:
 
 
 def expect(value, *, near=None, tol=None, lo=None, hi=None, label: str = "value", fmt: str = ".3f",
-           show: bool = True) -> float:
+           show: bool = True) -> Measured:
     """Check that a machine-dependent number lies in the claimed range, print it, return it.
 
     Give the claim as ``near=`` with ``tol=`` (the interval ``near ± tol``) or as ``lo=``/``hi=``
@@ -78,7 +89,7 @@ def expect(value, *, near=None, tol=None, lo=None, hi=None, label: str = "value"
 
     >>> expect(0.2931, near=0.3, tol=0.05, label="train loss")
     train loss ≈ 0.293 (expected 0.3 ± 0.05)
-    0.2931
+    ≈ 0.2931
     """
     x = _as_float(value, "value")
     low, high = _range(near, tol, lo, hi)
@@ -87,10 +98,10 @@ def expect(value, *, near=None, tol=None, lo=None, hi=None, label: str = "value"
         raise ExpectationError(f"{label} = {x:{fmt}} is outside the expected range ({claim}).")
     if show:
         print(f"{label} {MEASURED_MARK} {x:{fmt}} (expected {claim})")
-    return x
+    return Measured(x)
 
 
-def expect_below(value, bound: float, *, label: str = "value", show: bool = True) -> float:
+def expect_below(value, bound: float, *, label: str = "value", show: bool = True) -> None:
     """Check rounding noise against a bound and print only the bound: ``label < 1e-08``.
 
     Use it for differences that are zero in exact arithmetic (a twin against the reference, a
@@ -103,10 +114,9 @@ def expect_below(value, bound: float, *, label: str = "value", show: bool = True
         raise ExpectationError(f"{label} = {x:.3g} is not below {bound:g}.")
     if show:
         print(f"{label} < {bound:g}")
-    return x
 
 
-def expect_true(condition, claim: str, *, show: bool = True) -> bool:
+def expect_true(condition, claim: str, *, show: bool = True) -> None:
     """Check a yes/no claim about measured results and print it (``✓ claim``)."""
     if hasattr(condition, "item"):
         condition = condition.item()
@@ -116,4 +126,3 @@ def expect_true(condition, claim: str, *, show: bool = True) -> bool:
         raise ExpectationError(f"Expected: {claim}. It does not hold here.")
     if show:
         print(f"✓ {claim}")
-    return True

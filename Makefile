@@ -58,6 +58,7 @@ FORCED_KERNELS = $(shell $(BIN)/python tools/kernel_evidence.py --env)
 test-portable: $(STAMP)
 	$(BIN)/python tools/kernel_evidence.py
 	env $(FORCED_KERNELS) $(BIN)/python -m pytest $(NBVAL_FLAGS) $(XDIST) -q $(NOTEBOOKS)
+	$(BIN)/python tools/portability_report.py $(NOTEBOOKS)
 
 # Browser tests of the built site; Debian's Chromium is installed when missing (needs root or sudo).
 test-html: book chromium

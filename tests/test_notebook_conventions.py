@@ -175,6 +175,7 @@ def test_no_pasted_package_code(path):
 # e.g. "error 4.5e-10"; a bound ("< 1e-10", "≤ 1e-12", "tol=1e-10") is fine
 NOISE = re.compile(r"(?<![\w.<≤=])(?<!< )(?<!≤ )\d(\.\d+)?e-(1\d|[2-9]\d)\b")
 MEASURED_META = "dlbook_measured"
+MASKED = re.compile(r"≈ -?(\d|\[)[^\s]*")  # what tests/nbval_sanitize.cfg masks
 ASSERTS = re.compile(r"\bexpect(_below|_true)?\(|\bassert\b")
 
 
@@ -205,4 +206,8 @@ def test_uncompared_outputs_are_asserted(path):
             for out in cell.get("outputs", []))
         if measured_figure and not ASSERTS.search(cell.source):
             problems.append(f"code cell {i} shows a measured figure without asserting what it plots")
+        masked = [m.group(0) for text in output_texts(cell) for m in MASKED.finditer(text)]
+        if masked and not ASSERTS.search(cell.source):
+            problems.append(f"code cell {i} prints {masked[0]!r}, which nbval masks, without asserting it "
+                            "(print measured numbers with helpers.expect)")
     assert not problems, f"{path}:\n  " + "\n  ".join(problems)

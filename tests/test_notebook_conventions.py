@@ -206,7 +206,8 @@ def test_uncompared_outputs_are_asserted(path):
             for out in cell.get("outputs", []))
         if measured_figure and not ASSERTS.search(cell.source):
             problems.append(f"code cell {i} shows a measured figure without asserting what it plots")
-        masked = [m.group(0) for text in output_texts(cell) for m in MASKED.finditer(text)]
+        listing = "show_source(" in cell.source  # a listing's docstrings may say "≈ 1.46": exact text, harmless
+        masked = [] if listing else [m.group(0) for text in output_texts(cell) for m in MASKED.finditer(text)]
         if masked and not ASSERTS.search(cell.source):
             problems.append(f"code cell {i} prints {masked[0]!r}, which nbval masks, without asserting it "
                             "(print measured numbers with helpers.expect)")

@@ -52,7 +52,9 @@ def _traces(surface, trajectories, low, *, visible=True, decimals=None):
     for name, t in trajectories.items():
         path, gap = t.path, np.maximum(t.losses - ref, 1e-16)
         if decimals is not None:  # smaller JSON for the static figure
-            path, gap = np.round(path, decimals), np.float32(gap)
+            # + 0.0 turns -0.0 into 0.0: a path that converges to a zero coordinate (Newton on the quadratic or
+            # the saddle) ends at ±1e-17, and that sign is rounding noise that differs between CPUs
+            path, gap = np.round(path, decimals) + 0.0, np.float32(gap)
         label = f"{name} ({t.status()})"
         traces.append(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name=label, legendgroup=name,
                                  line=dict(color=COLORS[name], width=2), marker=dict(size=3), visible=visible,

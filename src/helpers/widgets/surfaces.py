@@ -127,8 +127,8 @@ def _saddle() -> Surface:
 
 
 def _plateau() -> Surface:
-    def f(x, y):
-        return 1 - np.exp(-(x * x + 2 * y * y) / 2)
+    def f(x, y):  # -expm1(-q) = 1 - exp(-q) without cancellation: f − f* stays accurate near the minimum
+        return -np.expm1(-(x * x + 2 * y * y) / 2)
 
     def grad(x, y):
         e = np.exp(-(x * x + 2 * y * y) / 2)

@@ -201,12 +201,21 @@ def _traces(r: dict, *, visible=True):
     return line + weight
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _sci(x: float) -> str:
+    """Two significant digits as ``3.1·10⁻¹²`` (the ``e-12`` notation is reserved for rounding-noise bounds)."""
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa}·10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 def _title(r: dict) -> str:
     notes = [name for name, at in r["exploded_at"].items() if at is not None]
-    note = f" · capped at {CAP:.0e}: {', '.join(notes)}" if notes else ""
+    note = f" · capped at {_sci(CAP)}: {', '.join(notes)}" if notes else ""
     return (
         f"spectral radius {r['spectral_radius']:g}: RNN gradient after {r['steps']} steps "
-        f"{r['rnn'][-1]:.1e}, LSTM {r['lstm'][-1]:.1e}{note}"
+        f"{_sci(r['rnn'][-1])}, LSTM {_sci(r['lstm'][-1])}{note}"
     )
 
 

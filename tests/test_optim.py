@@ -1,5 +1,9 @@
 """Optimizers on whole trajectories: NumPy reference == our torch twin == torch.optim (float64, foreach=False),
-the lecture's velocity/Nesterov forms == PyTorch's forms, and second-order methods against closed forms."""
+the lecture's velocity/Nesterov forms == PyTorch's forms, and second-order methods against closed forms.
+
+The first-order comparisons run the torch optimizers (ours and the built-in) on ``device``
+(``pytest --device=cuda``, see ``tests/conftest.py``); the NumPy reference runs on the CPU.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from hypothesis import strategies as st
 
 import helpers.numpy_impl as hn
 import helpers.torch_impl as ht
+from tests.devices import skip_float64_on_mps
 
 STEPS = 100
 SHAPES = ((3,), (2, 2))
@@ -41,40 +46,57 @@ def torch_loss(params):
     return 0.5 * theta @ a @ theta + b @ theta + 0.05 * (theta**4).sum()
 
 
-def _torch_run(cls, hp, steps=STEPS, start=START):
-    params = [torch.tensor(p, requires_grad=True) for p in start]
+def _torch_run(cls, hp, steps=STEPS, start=START, *, device=torch.device("cpu"), grads=None):
+    """The iterates (steps, 7) of ``cls`` on ``device``. Closed loop (``grads=None``): each step's gradient is
+    taken at the current iterate; returns ``(iterates, gradients used)``. Open loop: ``grads`` (one list of
+    arrays per step) are fed in as they are; returns the iterates."""
+    params = [torch.tensor(p, device=device, requires_grad=True) for p in start]
     opt = cls(params, **hp)
-    out = []
-    for _ in range(steps):
+    out, used = [], []
+    for k in range(steps):
         opt.zero_grad()
-        torch_loss(params).backward()
+        if grads is None:
+            torch_loss(params).backward()
+            used.append([p.grad.detach().cpu().numpy().copy() for p in params])
+        else:
+            for p, g in zip(params, grads[k], strict=True):
+                p.grad = torch.from_numpy(g).to(device)
         opt.step()
-        out.append(_flat([p.detach().numpy() for p in params]))
-    return np.array(out)
+        out.append(_flat([p.detach().cpu().numpy() for p in params]))
+    return np.array(out) if grads is not None else (np.array(out), used)
 
 
-def _numpy_run(cls, hp, steps=STEPS, start=START):
+def _numpy_run(cls, hp, steps=STEPS, start=START, *, grads=None):
+    """The iterates of the NumPy optimizer ``cls``: closed loop, or fed the gradients ``grads`` (open loop)."""
     opt = cls(start, **hp)
     out = []
-    for _ in range(steps):
-        out.append(_flat(opt.step(numpy_grads(opt.params))))
+    for k in range(steps):
+        out.append(_flat(opt.step(numpy_grads(opt.params) if grads is None else grads[k])))
     return np.array(out)
 
 
-def _compare(name, builtin, hp, rtol=1e-9, start=START):
-    ours_np = _numpy_run(getattr(hn, name), hp, start=start)
-    ours_t = _torch_run(getattr(ht, name), hp, start=start)
-    ref = _torch_run(builtin, dict(hp, foreach=False), start=start)
+def _compare(name, builtin, hp, device, rtol=1e-9, start=START):
+    """The built-in runs closed loop on ``device``; ours (torch on ``device``, NumPy) are fed the gradients it
+    saw at its iterates (open loop), so every step compares the same update of the same state.
+
+    Open loop, because closed loop a last-bit difference (PyTorch fuses a·b + c, we do not; another CPU or a
+    GPU rounds differently again) changes the next gradient, and for adaptive methods near an optimum
+    (sign-like steps of size ≈ lr) a relative perturbation of 1e-15 of the start grows to 1e-5 … 1e-2 within
+    100 steps: a closed-loop tolerance would either fail on another machine or be too loose to catch a bug.
+    Open loop, the rounding differences only add up (≲ 1e-13), and a wrong formula still differs by > 1e-3.
+    """
+    skip_float64_on_mps(device)
+    ref, grads = _torch_run(builtin, dict(hp, foreach=False), start=start, device=device)
     assert np.isfinite(ref).all()
+    ours_t = _torch_run(getattr(ht, name), hp, start=start, device=device, grads=grads)
+    ours_np = _numpy_run(getattr(hn, name), hp, start=start, grads=grads)
     np.testing.assert_allclose(ours_t, ref, rtol=rtol, atol=rtol * 1e-2)
     np.testing.assert_allclose(ours_np, ref, rtol=rtol, atol=rtol * 1e-2)
 
 
-# Adaptive methods divide by √(running average of g²); over 100 steps this amplifies last-digit rounding
-# differences (PyTorch fuses a·b + c, we do not) to ~1e-9 … 1e-7. A wrong formula differs by > 1e-3.
-# Learning rates stay small and the start far enough away (steps of size ≈ lr move < 1 in 100 steps) that
-# no coordinate reaches its optimum, where the nearly sign-like steps turn such differences chaotic.
-ADAPTIVE_RTOL = 1e-5
+# Adaptive methods divide by √(running average of g²) + ε: each step's rounding difference is relative to
+# the step, and the steps (≈ lr, sign-like) add up over 100 steps. A wrong formula differs by > 1e-3.
+ADAPTIVE_RTOL = 1e-9
 FAR_START = [3 * p for p in START]
 
 
@@ -86,46 +108,45 @@ EXAMPLES = settings(max_examples=10)  # 100-step trajectories x 3 implementation
 @EXAMPLES
 @given(lr=lr, momentum=st.floats(0.0, 0.95), dampening=st.floats(0.0, 0.5), weight_decay=small,
        nesterov=st.booleans())
-def test_sgd_matches_torch(lr, momentum, dampening, weight_decay, nesterov):
+def test_sgd_matches_torch(device, lr, momentum, dampening, weight_decay, nesterov):
     if nesterov:
         momentum, dampening = max(momentum, 0.1), 0.0
     _compare("SGD", torch.optim.SGD, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                          weight_decay=weight_decay, nesterov=nesterov))
+                                          weight_decay=weight_decay, nesterov=nesterov), device)
 
 
 @EXAMPLES
 @given(lr=st.floats(1e-3, 0.05), lr_decay=small, weight_decay=small, initial_accumulator_value=st.floats(0.0, 1.0),
        eps=st.floats(1e-10, 1e-6))
-def test_adagrad_matches_torch(lr, lr_decay, weight_decay, initial_accumulator_value, eps):
+def test_adagrad_matches_torch(device, lr, lr_decay, weight_decay, initial_accumulator_value, eps):
     _compare("Adagrad", torch.optim.Adagrad, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                                   initial_accumulator_value=initial_accumulator_value, eps=eps),
-             rtol=ADAPTIVE_RTOL, start=FAR_START)
+             device, rtol=ADAPTIVE_RTOL, start=FAR_START)
 
 
 @EXAMPLES
 @given(lr=st.floats(1e-4, 1e-2), alpha=st.floats(0.5, 0.999), eps=st.floats(1e-8, 1e-4), weight_decay=small,
        momentum=st.sampled_from([0.0, 0.5, 0.9]))
-def test_rmsprop_matches_torch(lr, alpha, eps, weight_decay, momentum):
+def test_rmsprop_matches_torch(device, lr, alpha, eps, weight_decay, momentum):
     _compare("RMSprop", torch.optim.RMSprop, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                                  momentum=momentum), rtol=ADAPTIVE_RTOL, start=FAR_START)
+                                                  momentum=momentum), device, rtol=ADAPTIVE_RTOL,
+             start=FAR_START)
 
 
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
-def test_centered_rmsprop_matches_torch_over_a_short_run(momentum):
-    """Centered RMSProp divides by √(s − ḡ²), which tends to 0 when the gradient is steady: on a deterministic
-    problem its steps approach lr·g/ε and the trajectory becomes chaotic, so only a short run is comparable."""
-    hp = dict(lr=1e-3, alpha=0.9, eps=1e-8, weight_decay=0.01, momentum=momentum, centered=True)
-    ref = _torch_run(torch.optim.RMSprop, dict(hp, foreach=False), steps=20)
-    np.testing.assert_allclose(_torch_run(ht.RMSprop, hp, steps=20), ref, rtol=1e-8)
-    np.testing.assert_allclose(_numpy_run(hn.RMSprop, hp, steps=20), ref, rtol=1e-8)
+def test_centered_rmsprop_matches_torch(device, momentum):
+    """Centered RMSProp divides by √(s − ḡ²), which tends to 0 when the gradient is steady (its steps approach
+    lr·g/ε): closed loop the trajectory turns chaotic within ~20 steps; open loop the whole run compares."""
+    _compare("RMSprop", torch.optim.RMSprop, dict(lr=1e-3, alpha=0.9, eps=1e-8, weight_decay=0.01,
+                                                  momentum=momentum, centered=True), device, rtol=ADAPTIVE_RTOL)
 
 
 @EXAMPLES
 @given(lr=st.floats(1e-4, 0.01), beta1=st.floats(0.0, 0.99), beta2=st.floats(0.9, 0.9999),
        eps=st.floats(1e-8, 1e-4), weight_decay=small, decoupled=st.booleans())
-def test_adam_and_adamw_match_torch(lr, beta1, beta2, eps, weight_decay, decoupled):
+def test_adam_and_adamw_match_torch(device, lr, beta1, beta2, eps, weight_decay, decoupled):
     name, builtin = ("AdamW", torch.optim.AdamW) if decoupled else ("Adam", torch.optim.Adam)
-    _compare(name, builtin, dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay),
+    _compare(name, builtin, dict(lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay), device,
              rtol=ADAPTIVE_RTOL, start=FAR_START)
 
 
@@ -136,7 +157,8 @@ def test_velocity_form_equals_pytorch_momentum(lr, beta):
     lecture = _numpy_run(hn.Momentum, dict(lr=lr, momentum=beta))
     pytorch = _numpy_run(hn.SGD, dict(lr=lr, momentum=beta))
     np.testing.assert_allclose(lecture, pytorch, rtol=1e-9, atol=1e-11)
-    np.testing.assert_allclose(_torch_run(ht.Momentum, dict(lr=lr, momentum=beta)), pytorch, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(_torch_run(ht.Momentum, dict(lr=lr, momentum=beta))[0], pytorch, rtol=1e-9,
+                               atol=1e-11)
 
 
 @settings(max_examples=5)
@@ -148,7 +170,7 @@ def test_lecture_nesterov_is_pytorch_nesterov_at_the_lookahead_point(lr, beta):
     for _ in range(STEPS):
         opt.step(numpy_grads(opt.lookahead()))
         lookahead.append(_flat(opt.lookahead()))
-    pytorch = _torch_run(torch.optim.SGD, dict(lr=lr, momentum=beta, nesterov=True, foreach=False))
+    pytorch, _ = _torch_run(torch.optim.SGD, dict(lr=lr, momentum=beta, nesterov=True, foreach=False))
     np.testing.assert_allclose(np.array(lookahead), pytorch, rtol=1e-9, atol=1e-11)
     # the torch twin evaluates the closure at θ + βv itself
     params = [torch.tensor(p, requires_grad=True) for p in START]

@@ -11,6 +11,9 @@ For each case and each drawn example (float64):
   (cases with ``finite_differences=True``). Both oracles matter: a consistently wrong forward passes
   finite differences and fails the built-in; a wrong backward fails both.
 * dtype: the torch twin run on float32 inputs returns float32 close to the float64 result.
+
+The torch tensors (ours and the built-in's) live on ``device`` (``pytest --device=cuda``, see
+``tests/conftest.py``); the NumPy reference and the finite differences always run on the CPU.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers.testing import numerical_gradient, rel_error
+from tests.devices import skip_float64_on_mps
 from tests.registry import all_cases
 
 CASES = all_cases()
@@ -42,16 +46,18 @@ def _as_tuple(out) -> tuple:
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
-def _torch_args(case, arrays, hp, *, dtype=None):
-    """Fresh leaf tensors (differentiable ones require grad) and hyperparameters with arrays converted."""
+def _torch_args(case, arrays, hp, device, *, dtype=None):
+    """Fresh leaf tensors on ``device`` (differentiable ones require grad) and hyperparameters with arrays
+    converted (to tensors on ``device`` too)."""
     diff = _differentiable(case, arrays)
     tensors = []
     for i, a in enumerate(arrays):
         t = torch.from_numpy(np.array(a))  # a copy: torch must not see (or alter) NumPy's memory
         if dtype is not None and t.is_floating_point():
             t = t.to(dtype)
+        t = t.to(device)
         tensors.append(t.requires_grad_(True) if i in diff else t)
-    hp_t = {k: torch.from_numpy(np.array(v)) if isinstance(v, np.ndarray) else v for k, v in hp.items()}
+    hp_t = {k: torch.from_numpy(np.array(v)).to(device) if isinstance(v, np.ndarray) else v for k, v in hp.items()}
     return tensors, hp_t
 
 
@@ -84,17 +90,20 @@ def _douts(out, data):
     return [rng.standard_normal(np.shape(o)) for o in _float_outputs(out)]
 
 
-def _torch_grads(fn, case, arrays, hp, douts):
-    tensors, hp_t = _torch_args(case, arrays, hp)
+def _torch_grads(fn, case, arrays, hp, douts, device):
+    tensors, hp_t = _torch_args(case, arrays, hp, device)
     outs = _float_outputs(fn(*tensors, **hp_t))
+    for o in outs:
+        assert o.device.type == device.type, f"{case.id}: an output lies on {o.device}, the inputs on {device}"
     leaves = [tensors[i] for i in _differentiable(case, arrays)]
-    grads = torch.autograd.grad(outs, leaves, [torch.from_numpy(d) for d in douts], allow_unused=True)
+    grads = torch.autograd.grad(outs, leaves, [torch.from_numpy(d).to(device) for d in douts], allow_unused=True)
     return [torch.zeros_like(leaf) if g is None else g for g, leaf in zip(grads, leaves, strict=True)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 @given(data=st.data())
-def test_forward_parity(case, data):
+def test_forward_parity(case, device, data):
+    skip_float64_on_mps(device)
     arrays, hp = _draw(case, data)
     before = [a.copy() for a in arrays]
     out, _ = case.numpy_forward(*arrays, **hp)
@@ -103,7 +112,7 @@ def test_forward_parity(case, data):
     for o in _float_outputs(out):
         assert np.asarray(o).dtype == np.float64, f"{case.id}: the NumPy forward must return float64"
 
-    tensors, hp_t = _torch_args(case, arrays, hp)
+    tensors, hp_t = _torch_args(case, arrays, hp, device)
     ours = _as_tuple(case.torch_fn(*tensors, **hp_t))
     assert len(ours) == len(_as_tuple(out)), (f"{case.id}: torch returns {len(ours)} outputs, "
                                               f"NumPy {len(_as_tuple(out))}")
@@ -111,7 +120,7 @@ def test_forward_parity(case, data):
         _assert_close(o_t, o_np, case, f"torch twin vs NumPy forward, output {k}")
 
     if case.builtin is not None:
-        tensors, hp_t = _torch_args(case, arrays, hp)
+        tensors, hp_t = _torch_args(case, arrays, hp, device)
         theirs = _as_tuple(case.builtin(*tensors, **hp_t))
         for k, (o_np, o_b) in enumerate(zip(_as_tuple(out), theirs, strict=True)):
             _assert_close(o_b, o_np, case, f"built-in vs NumPy forward, output {k}")
@@ -119,7 +128,8 @@ def test_forward_parity(case, data):
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 @given(data=st.data())
-def test_backward_parity(case, data):
+def test_backward_parity(case, device, data):
+    skip_float64_on_mps(device)
     arrays, hp = _draw(case, data)
     out, cache = case.numpy_forward(*arrays, **hp)
     douts = _douts(out, data)
@@ -135,11 +145,11 @@ def test_backward_parity(case, data):
     for g, i in zip(grads, diff, strict=True):
         assert np.shape(g) == arrays[i].shape, f"{case.id}: gradient {i} has shape {np.shape(g)}"
 
-    ours = _torch_grads(case.torch_fn, case, arrays, hp, douts)
+    ours = _torch_grads(case.torch_fn, case, arrays, hp, douts, device)
     for g_np, g_t, i in zip(grads, ours, diff, strict=True):
         _assert_close(g_t, g_np, case, f"torch autograd vs NumPy backward, input {i}")
     if case.builtin is not None:
-        theirs = _torch_grads(case.builtin, case, arrays, hp, douts)
+        theirs = _torch_grads(case.builtin, case, arrays, hp, douts, device)
         for g_np, g_b, i in zip(grads, theirs, diff, strict=True):
             _assert_close(g_b, g_np, case, f"built-in autograd vs NumPy backward, input {i}")
 
@@ -167,14 +177,15 @@ def test_backward_finite_differences(case, data):
 
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 @given(data=st.data())
-def test_torch_twin_keeps_float32(case, data):
-    """Dtype-agnostic: float32 in, float32 out, close to the float64 reference."""
+def test_torch_twin_keeps_float32(case, device, data):
+    """Dtype-agnostic: float32 in, float32 out, close to the float64 reference (on CUDA with TF32 off)."""
     arrays, hp = _draw(case, data)
     out, _ = case.numpy_forward(*arrays, **hp)
-    tensors, hp_t = _torch_args(case, arrays, hp, dtype=torch.float32)
+    tensors, hp_t = _torch_args(case, arrays, hp, device, dtype=torch.float32)
     with torch.no_grad():
         ours = _float_outputs(case.torch_fn(*tensors, **hp_t))
     for o_np, o_t in zip(_float_outputs(out), ours, strict=True):
         assert o_t.dtype == torch.float32, f"{case.id}: float32 inputs gave a {o_t.dtype} output"
+        assert o_t.device.type == device.type, f"{case.id}: float32 output on {o_t.device}, inputs on {device}"
         err = rel_error(o_t, o_np)
         assert err < 1e-4, f"{case.id}: float32 output far from the float64 one: relative error {err:.2g}"

@@ -57,7 +57,7 @@ def _sdpa_inputs(draw, *, mask_kind=None):
 
 
 def _sdpa_builtin(q, k, v, mask=None, *, scale=None):
-    eye = torch.eye(k.shape[-2], dtype=v.dtype).expand(k.shape[:-2] + (k.shape[-2], k.shape[-2]))
+    eye = torch.eye(k.shape[-2], dtype=v.dtype, device=v.device).expand(k.shape[:-2] + (k.shape[-2], k.shape[-2]))
     out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, scale=scale)
     weights = F.scaled_dot_product_attention(q, k, eye, attn_mask=mask, scale=scale)  # A @ I = A
     return out, weights
@@ -94,7 +94,8 @@ def _torch_mask(mask, n, heads):
 
 
 def _mha_builtin(query, key, value, w_in, b_in, w_out, b_out, mask=None, *, num_heads):
-    module = torch.nn.MultiheadAttention(query.shape[-1], num_heads, batch_first=True, dtype=query.dtype)
+    module = torch.nn.MultiheadAttention(query.shape[-1], num_heads, batch_first=True, dtype=query.dtype,
+                                         device=query.device)
     params = {"in_proj_weight": w_in, "in_proj_bias": b_in, "out_proj.weight": w_out, "out_proj.bias": b_out}
     return functional_call(module, params, (query, key, value), {
         "attn_mask": _torch_mask(mask, query.shape[0], num_heads), "need_weights": True,
@@ -136,7 +137,7 @@ def _encoder_builtin(x, *params, mask=None, num_heads, norm_first=False, activat
     e, ff = x.shape[-1], params[4].shape[0]
     module = torch.nn.TransformerEncoderLayer(
         e, num_heads, dim_feedforward=ff, dropout=0.0, activation=activation, layer_norm_eps=eps,
-        batch_first=True, norm_first=norm_first, dtype=x.dtype)
+        batch_first=True, norm_first=norm_first, dtype=x.dtype, device=x.device)
     src_mask = None if mask is None else ~mask  # nn.TransformerEncoderLayer: True = NOT allowed
     params = dict(zip(_ENCODER_NAMES, params, strict=True))
     return functional_call(module, params, (x,), {"src_mask": src_mask}, strict=True)

@@ -118,7 +118,7 @@ def unpool_inputs(draw):
     pre = torch.from_numpy(rng.normal(size=(2, 2) + size))
     _, indices = F.max_pool2d(pre, k, stride, return_indices=True)  # indices from the built-in: an independent source
     x = rng.normal(size=tuple(indices.shape))
-    return (x, indices.numpy()), dict(kernel_size=k, stride=stride, padding=0, output_size=size)
+    return (x, indices.cpu().numpy()), dict(kernel_size=k, stride=stride, padding=0, output_size=size)
 
 
 @st.composite

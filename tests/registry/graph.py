@@ -39,7 +39,7 @@ def _graph_conv_inputs(draw):
 
 
 def _gcn_by_node_pairs(x, adj, w, b, *, add_self_loops=True):
-    a = adj + torch.eye(adj.shape[0], dtype=adj.dtype) if add_self_loops else adj
+    a = adj + torch.eye(adj.shape[0], dtype=adj.dtype, device=adj.device) if add_self_loops else adj
     deg = a.sum(dim=1)
     rows = []
     for i in range(a.shape[0]):

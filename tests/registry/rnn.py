@@ -64,7 +64,7 @@ def _names(num_layers, bidirectional):
 
 def _builtin_cell(cls):
     def run(x, h, *w, **hp):
-        cell = cls(x.shape[1], h.shape[1], **hp).to(x.dtype)
+        cell = cls(x.shape[1], h.shape[1], **hp).to(x.device, x.dtype)
         names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         return functional_call(cell, dict(zip(names, w, strict=True)), (x, h), strict=True)
 
@@ -72,7 +72,7 @@ def _builtin_cell(cls):
 
 
 def _builtin_lstm_cell(x, h, c, *w):
-    cell = torch.nn.LSTMCell(x.shape[1], h.shape[1]).to(x.dtype)
+    cell = torch.nn.LSTMCell(x.shape[1], h.shape[1]).to(x.device, x.dtype)
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
     return functional_call(
         cell, dict(zip(names, w, strict=True)), (x, (h, c)), strict=True
@@ -98,8 +98,9 @@ def _builtin_layer(mode, *, packed=False):
         num_layers = len(weights) // (4 * dirs)
         module = cls(
             x.shape[2], states[0].shape[-1], num_layers=num_layers, bidirectional=bidirectional, **hp
-        ).to(x.dtype)
-        state = tuple(states) if mode == "lstm" else states[0]
+        ).to(x.device, x.dtype)
+        # cuDNN's RNNs want contiguous states; ours[:, 0] and ours[:, 1] are strided views
+        state = tuple(s.contiguous() for s in states) if mode == "lstm" else states[0].contiguous()
         params = dict(zip(_names(num_layers, bidirectional), weights, strict=True))
         return functional_call(module, params, (x, state), strict=True)[0]
 

@@ -45,15 +45,21 @@ _CEILING = 1e150  # larger activations would overflow when squared (variances): 
 
 
 def _histogram(values, bins: int):
-    """Fractions of ``values`` in ``bins`` equal bins over [-m, m], m = max |value| (a degenerate layer: [-1, 1])."""
+    """Fractions of ``values`` in ``bins`` equal bins over [-m, m], m = max |value| (a degenerate layer: [-1, 1]).
+
+    With an odd number of bins, 0 is the centre of a bin: exact zeros (dead ReLUs, their zero gradients) never sit
+    on a bin edge, where the last bit of m would decide their bin; the centres are computed so that the middle one
+    is exactly 0 (not rounding noise of the edges).
+    """
     m = float(np.abs(values).max())
     m = m if m > 0 else 1.0
     counts, edges = np.histogram(values, bins=bins, range=(-m, m))
-    return 0.5 * (edges[:-1] + edges[1:]), counts / values.size
+    centers = m * (2 * np.arange(bins) + 1 - bins) / bins  # = (edges[:-1] + edges[1:]) / 2, exactly symmetric
+    return centers, counts / values.size
 
 
 def compute_activation_histograms(activation: str = "tanh", init: str = "xavier", *, depth: int = 10,
-                                  width: int = 256, n_samples: int = 500, bins: int = 30, seed: int = 0) -> dict:
+                                  width: int = 256, n_samples: int = 500, bins: int = 31, seed: int = 0) -> dict:
     """Forward and backward pass of the deep net at initialisation; statistics per layer (1..depth).
 
     Keys: ``act_centers``/``act_fractions`` and ``grad_centers``/``grad_fractions`` (lists of arrays, one per

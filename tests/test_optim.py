@@ -46,7 +46,7 @@ def torch_loss(params):
     return 0.5 * theta @ a @ theta + b @ theta + 0.05 * (theta**4).sum()
 
 
-def _torch_run(cls, hp, steps=STEPS, start=START, *, device=torch.device("cpu"), grads=None):
+def _torch_run(cls, hp, steps=STEPS, start=START, *, device="cpu", grads=None):
     """The iterates (steps, 7) of ``cls`` on ``device``. Closed loop (``grads=None``): each step's gradient is
     taken at the current iterate; returns ``(iterates, gradients used)``. Open loop: ``grads`` (one list of
     arrays per step) are fed in as they are; returns the iterates."""

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ._device import resolve_device
 from ._validation import check_array, check_choice, check_int, check_real
 
 __all__ = ["target_function", "count_parameters", "count_multiplications", "build_mlp", "FitResult", "fit_mlp",
@@ -95,11 +96,12 @@ class FitResult:
     def predict(self, x) -> np.ndarray:
         """Evaluate the model on a NumPy array ``x`` of shape ``(n, 1)``; returns ``(n, 1)``."""
         with torch.no_grad():
-            return self.model(torch.as_tensor(np.asarray(x, dtype=np.float64))).numpy()
+            dev = next(self.model.parameters()).device
+            return self.model(torch.as_tensor(np.asarray(x, dtype=np.float64)).to(dev)).cpu().numpy()
 
 
 def _penalty(model, l1: float, l2: float):
-    total = torch.zeros((), dtype=torch.float64)
+    total = torch.zeros((), dtype=torch.float64, device=next(model.parameters()).device)
     for w in weight_matrices(model):
         if l1:
             total = total + l1 * w.abs().sum()
@@ -109,7 +111,7 @@ def _penalty(model, l1: float, l2: float):
 
 
 def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2: float = 0.0,
-            optimizer: str = "lbfgs", steps: int = 300, lr: float = 1e-2, seed: int = 0) -> FitResult:
+            optimizer: str = "lbfgs", steps: int = 300, lr: float = 1e-2, seed: int = 0, device=None) -> FitResult:
     """Fit an MLP ``1 -> hidden... -> 1`` to ``(x, y)`` (both ``(n, 1)``) by full-batch minimisation of
 
     ``mean((f(x) - y)^2) + l1 * sum|W| + l2 * sum W^2`` (weight matrices only).
@@ -117,7 +119,8 @@ def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2
     ``optimizer="lbfgs"`` runs L-BFGS with a strong-Wolfe line search for at most ``steps`` iterations (the
     objective must be smooth: not with ``l1``); ``"adam"`` runs ``steps`` Adam steps with learning rate
     ``lr``. Adam follows a subgradient of the L1 term (``sign(w)``, 0 at 0), so weights that L1 pushes to
-    zero end up tiny and jittering around 0, not exactly 0.
+    zero end up tiny and jittering around 0, not exactly 0. The model is initialised on the CPU and trained on
+    ``device`` (default: the CPU).
     """
     check_array(x, "x", "fit_mlp", ndim=2)
     check_array(y, "y", "fit_mlp", ndim=2)
@@ -133,8 +136,9 @@ def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2
         raise ValueError("fit_mlp: the L1 penalty is not differentiable at 0, which breaks L-BFGS's line "
                          f"search; use optimizer='adam'. Got optimizer={optimizer!r} with l1={l1}.")
     sizes = (x.shape[1], *[check_int(h, "hidden", "fit_mlp", low=1) for h in hidden], y.shape[1])
-    model = build_mlp(sizes, activation=activation, seed=seed)
-    xt, yt = torch.as_tensor(x, dtype=torch.float64), torch.as_tensor(y, dtype=torch.float64)
+    dev = resolve_device(device)
+    model = build_mlp(sizes, activation=activation, seed=seed).to(dev)
+    xt, yt = (torch.as_tensor(a, dtype=torch.float64).to(dev) for a in (x, y))
     result = FitResult(model=model, sizes=sizes, n_parameters=count_parameters(sizes))
     def objective():
         data = torch.mean((model(xt) - yt) ** 2)

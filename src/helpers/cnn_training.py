@@ -6,7 +6,8 @@
 * :func:`fit`: Adam + cross-entropy through :func:`helpers.torch_impl.trainer.train`, seeded shuffling.
 * :func:`transfer_experiment`: pretrain on digits 0-4, reuse the network for 5-9 with a few labels.
 
-Everything is seeded (initialisation and shuffling), so the same call gives the same numbers.
+Everything is seeded (initialisation and shuffling), so the same call gives the same numbers. The trainers take
+``device=`` (default: where the model, or the data, already is); metrics come back as Python floats.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._device import resolve_device
 from .architectures import BasicBlock, ResNet, count_parameters
 from .data import load_digits
 from .torch_impl.trainer import evaluate, train
@@ -63,10 +65,10 @@ def select_classes(data: DigitImages, classes, *, n_per_class: int | None = None
     def part(x, y, limit):
         keep = []
         for c in classes:
-            idx = torch.nonzero(y == c).flatten().numpy()
+            idx = torch.nonzero(y == c).flatten().cpu().numpy()
             keep.append(rng.choice(idx, size=limit, replace=False) if limit is not None else idx)
-        idx = torch.tensor(np.sort(np.concatenate(keep)))
-        relabel = torch.tensor([classes.index(int(v)) for v in y[idx]], dtype=torch.int64)
+        idx = torch.tensor(np.sort(np.concatenate(keep)), device=y.device)
+        relabel = torch.tensor([classes.index(int(v)) for v in y[idx]], dtype=torch.int64, device=y.device)
         return x[idx], relabel
 
     return DigitImages(*part(data.x_train, data.y_train, n_per_class), *part(data.x_val, data.y_val, None),
@@ -100,29 +102,38 @@ def deep_net(blocks_per_stage: int, *, residual: bool, batch_norm: bool, width: 
 
 
 def fit(model: nn.Module, data: DigitImages, *, epochs: int = 10, lr: float = 3e-3, batch_size: int = 64,
-        weight_decay: float = 0.0, seed: int = 0) -> History:
-    """Adam on the cross-entropy over the training set, validation metrics after every epoch."""
+        weight_decay: float = 0.0, seed: int = 0, device=None) -> History:
+    """Adam on the cross-entropy over the training set, validation metrics after every epoch.
+
+    Model and data go to ``device`` (default: the model's device); the shuffling is drawn on the CPU, so the
+    batches are the same on every device."""
+    dev = resolve_device(device, model)
+    model.to(dev)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
     gen = torch.Generator().manual_seed(seed)
-    return train(model, data.x_train, data.y_train, epochs=epochs, batch_size=batch_size, optimizer=opt,
-                 generator=gen, val=(data.x_val, data.y_val))
+    return train(model, data.x_train.to(dev), data.y_train.to(dev), epochs=epochs, batch_size=batch_size,
+                 optimizer=opt, generator=gen, val=(data.x_val.to(dev), data.y_val.to(dev)))
 
 
-def accuracy(model: nn.Module, x, y) -> float:
-    """Test accuracy in evaluation mode (batch norm uses its running statistics)."""
-    return float(evaluate(model, x, y)[1])
+def accuracy(model: nn.Module, x, y, *, device=None) -> float:
+    """Test accuracy in evaluation mode (batch norm uses its running statistics), on ``device`` (default: the
+    model's)."""
+    dev = resolve_device(device, model)
+    return float(evaluate(model.to(dev), x.to(dev), y.to(dev))[1])
 
 
-def train_digits(make_model, data: DigitImages, *, seed: int = 0, **fit_kwargs):
-    """Build ``make_model()`` with the torch seed ``seed``, train it with :func:`fit`; returns (model, history)."""
+def train_digits(make_model, data: DigitImages, *, seed: int = 0, device=None, **fit_kwargs):
+    """Build ``make_model()`` with the torch seed ``seed`` (on the CPU), train it with :func:`fit` on ``device``
+    (default: the data's device); returns (model, history)."""
+    dev = resolve_device(device, data.x_train)
     torch.manual_seed(seed)
     model = make_model()
-    return model, fit(model, data, seed=seed, **fit_kwargs)
+    return model, fit(model, data, seed=seed, device=dev, **fit_kwargs)
 
 
 def transfer_experiment(data: DigitImages, *, n_per_class: int = 5, source=(0, 1, 2, 3, 4), target=(5, 6, 7, 8, 9),
-                        epochs_pretrain: int = 8, epochs: int = 60, seed: int = 0) -> dict:
+                        epochs_pretrain: int = 8, epochs: int = 60, seed: int = 0, device=None) -> dict:
     """Test accuracies on the ``target`` digits after training on ``n_per_class`` labelled images per class:
 
     * ``"scratch"``: a fresh :func:`small_cnn`;
@@ -130,13 +141,16 @@ def transfer_experiment(data: DigitImages, *, n_per_class: int = 5, source=(0, 1
       its features (computed once, in evaluation mode);
     * ``"whole net"``: the pretrained network with a new head, all layers fine-tuned (smaller learning rate).
 
-    Also returns the pretrained network's accuracy on the source digits (``"source"``).
+    Also returns the pretrained network's accuracy on the source digits (``"source"``). Everything trains on
+    ``device`` (default: the data's device).
     """
+    dev = resolve_device(device, data.x_train)
     src = select_classes(data, source)
     tgt = select_classes(data, target, n_per_class=n_per_class, seed=seed)
-    pretrained, _ = train_digits(lambda: small_cnn(len(source)), src, seed=seed, epochs=epochs_pretrain)
+    tgt = DigitImages(*(t.to(dev) for t in (tgt.x_train, tgt.y_train, tgt.x_val, tgt.y_val, tgt.x_test, tgt.y_test)))
+    pretrained, _ = train_digits(lambda: small_cnn(len(source)), src, seed=seed, epochs=epochs_pretrain, device=dev)
     out = {"source": accuracy(pretrained, src.x_test, src.y_test)}
-    batch = dict(batch_size=len(tgt.y_train), epochs=epochs)  # a few labels: full-batch steps
+    batch = dict(batch_size=len(tgt.y_train), epochs=epochs, device=dev)  # a few labels: full-batch steps
 
     scratch, _ = train_digits(lambda: small_cnn(len(target)), tgt, seed=seed, **batch)
     out["scratch"] = accuracy(scratch, tgt.x_test, tgt.y_test)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ._device import resolve_device
 from ._validation import check_array, check_int, check_real
 
 __all__ = ["grad_cam", "fgsm", "TinyCNN", "train_classifier", "accuracy"]
@@ -94,16 +95,19 @@ class TinyCNN(nn.Module):
         return self.head(self.body(x).flatten(1))  # (N, 16 * 4 * 4)
 
 
-def train_classifier(model: nn.Module, X, y, *, epochs=15, batch_size=64, lr=3e-3, seed=0):
-    """Adam on the cross-entropy with seeded shuffling; returns the mean training loss of each epoch."""
+def train_classifier(model: nn.Module, X, y, *, epochs=15, batch_size=64, lr=3e-3, seed=0, device=None):
+    """Adam on the cross-entropy with seeded shuffling (drawn on the CPU) on ``device`` (default: the model's);
+    returns the mean training loss of each epoch."""
     check_int(epochs, "epochs", "train_classifier", low=1)
     g = torch.Generator().manual_seed(seed)
-    X, y = torch.as_tensor(X), torch.as_tensor(y)
+    dev = resolve_device(device, model)
+    model.to(dev)
+    X, y = torch.as_tensor(X).to(dev), torch.as_tensor(y).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(epochs):
         total = 0.0
-        for idx in torch.randperm(len(X), generator=g).split(batch_size):
+        for idx in torch.randperm(len(X), generator=g).to(dev).split(batch_size):
             loss = F.cross_entropy(model(X[idx]), y[idx])
             opt.zero_grad()
             loss.backward()
@@ -114,6 +118,7 @@ def train_classifier(model: nn.Module, X, y, *, epochs=15, batch_size=64, lr=3e-
 
 
 def accuracy(model: nn.Module, X, y) -> float:
-    """Fraction of correct argmax predictions."""
+    """Fraction of correct argmax predictions (on the model's device)."""
+    dev = resolve_device(None, model)
     with torch.no_grad():
-        return float((model(torch.as_tensor(X)).argmax(1) == torch.as_tensor(y)).float().mean())
+        return float((model(torch.as_tensor(X).to(dev)).argmax(1) == torch.as_tensor(y).to(dev)).float().mean())

@@ -2,7 +2,10 @@
 of scikit-learn, a GAN on a ring of Gaussians and a DDPM on two moons.
 
 Every trainer takes a ``seed`` and builds its own ``torch.Generator`` for initialisation, batches and noise,
-so results are reproducible and independent of the global RNG. The losses come from
+so results are reproducible and independent of the global RNG. Every trainer takes ``device=`` (default: the
+data's device, the CPU when there is no data): the weights are initialised and all noise is drawn on the CPU,
+then moved, so a seed gives the same run on every device up to rounding; arrays come back as NumPy on the CPU.
+The losses come from
 :mod:`helpers.torch_impl` (``negative_elbo``, ``gan_*_loss``, ``q_sample``, ...), i.e. the parity-tested code.
 
 References: Kingma & Welling (2014); Goodfellow et al. (2014); Ho, Jain & Abbeel (2020).
@@ -17,6 +20,7 @@ import torch
 from torch import nn
 
 from . import torch_impl as ht
+from ._device import resolve_device
 from ._validation import check_choice, check_int, check_real
 
 __all__ = [
@@ -91,20 +95,23 @@ class Autoencoder(nn.Module):
         return self.decoder(self.encoder(x))
 
 
-def train_autoencoder(X, *, latent_dim=2, hidden=(64,), noise_std=0.0, epochs=60, batch_size=128, lr=3e-3, seed=0):
+def train_autoencoder(X, *, latent_dim=2, hidden=(64,), noise_std=0.0, epochs=60, batch_size=128, lr=3e-3, seed=0,
+                      device=None):
     """Minimise ``mean ||x - decoder(encoder(x + noise))||^2``; ``noise_std > 0`` makes it a *denoising* AE
     (fresh Gaussian noise on the input each batch, the clean image as the target). Returns ``(model, losses)``."""
     check_real(noise_std, "noise_std", "train_autoencoder", low=0.0)
     check_int(epochs, "epochs", "train_autoencoder", low=1)
     g = torch.Generator().manual_seed(seed)
     X = torch.as_tensor(X, dtype=torch.float32)
-    model = Autoencoder(X.shape[1], latent_dim, tuple(hidden), generator=g)
+    dev = resolve_device(device, X)
+    X = X.to(dev)
+    model = Autoencoder(X.shape[1], latent_dim, tuple(hidden), generator=g).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(epochs):
         for idx in _batches(len(X), batch_size, g):
-            x = X[idx]
-            noisy = x + noise_std * torch.randn(x.shape, generator=g) if noise_std > 0 else x
+            x = X[idx.to(dev)]
+            noisy = x + noise_std * torch.randn(x.shape, generator=g).to(dev) if noise_std > 0 else x
             loss = ((model(noisy) - x) ** 2).mean()
             opt.zero_grad()
             loss.backward()
@@ -113,11 +120,14 @@ def train_autoencoder(X, *, latent_dim=2, hidden=(64,), noise_std=0.0, epochs=60
     return model, losses
 
 
-def reconstruction_mse(model, X, *, noise_std=0.0, seed=0) -> float:
-    """Mean squared error per pixel of ``model`` on ``X`` (optionally on noisy inputs, clean targets)."""
-    X = torch.as_tensor(X, dtype=torch.float32)
+def reconstruction_mse(model, X, *, noise_std=0.0, seed=0, device=None) -> float:
+    """Mean squared error per pixel of ``model`` on ``X`` (optionally on noisy inputs, clean targets), computed on
+    ``device`` (default: the model's)."""
+    dev = resolve_device(device, model)
+    model.to(dev)
+    X = torch.as_tensor(X, dtype=torch.float32).to(dev)
     g = torch.Generator().manual_seed(seed)
-    noisy = X + noise_std * torch.randn(X.shape, generator=g) if noise_std > 0 else X
+    noisy = X + noise_std * torch.randn(X.shape, generator=g).to(dev) if noise_std > 0 else X
     with torch.no_grad():
         return float(((model(noisy) - X) ** 2).mean())
 
@@ -142,23 +152,27 @@ class VAE(nn.Module):
         return self.decoder(ht.reparameterize(mu, logvar, eps)), mu, logvar
 
     def decode(self, z):
-        """Pixel probabilities (sigmoid of the logits) for latent codes ``z`` (..., latent_dim)."""
+        """Pixel probabilities (sigmoid of the logits) for latent codes ``z`` (..., latent_dim), on the CPU."""
+        weight = self.decoder[0].weight
         with torch.no_grad():
-            return torch.sigmoid(self.decoder(torch.as_tensor(z, dtype=torch.float32)))
+            z = torch.as_tensor(z, dtype=torch.float32).to(weight.device)
+            return torch.sigmoid(self.decoder(z)).cpu()
 
 
-def train_vae(X, *, latent_dim=2, hidden=128, epochs=40, batch_size=128, lr=2e-3, beta=1.0, seed=0):
+def train_vae(X, *, latent_dim=2, hidden=128, epochs=40, batch_size=128, lr=2e-3, beta=1.0, seed=0, device=None):
     """Minimise the negative ELBO; returns ``(model, history)`` with per-epoch 'loss', 'recon' and 'kl'."""
     g = torch.Generator().manual_seed(seed)
     X = torch.as_tensor(X, dtype=torch.float32)
-    model = VAE(X.shape[1], latent_dim, hidden, generator=g)
+    dev = resolve_device(device, X)
+    X = X.to(dev)
+    model = VAE(X.shape[1], latent_dim, hidden, generator=g).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     history = {"loss": [], "recon": [], "kl": []}
     for _ in range(epochs):
         totals = np.zeros(3)
         for idx in _batches(len(X), batch_size, g):
-            x = X[idx]
-            eps = torch.randn((len(x), latent_dim), generator=g)
+            x = X[idx.to(dev)]
+            eps = torch.randn((len(x), latent_dim), generator=g).to(dev)
             logits, mu, logvar = model(x, eps)
             loss = ht.negative_elbo(logits, x, mu, logvar, beta=beta)
             opt.zero_grad()
@@ -191,31 +205,35 @@ def mode_coverage(samples, centers, *, radius=0.3):
 
 
 def train_gan(*, steps=1500, batch_size=128, loss="non_saturating", latent_dim=2, hidden=64, lr=1e-3,
-              snapshot_every=100, n_show=400, modes=8, g_steps=1, seed=0):
+              snapshot_every=100, n_show=400, modes=8, g_steps=1, seed=0, device=None):
     """Alternate one discriminator Adam step and ``g_steps`` generator steps per iteration.
 
     Returns a dict with ``steps`` (snapshot steps), ``samples`` (K, n_show, 2) of ``G`` on a fixed batch of
     noise, ``real`` (n_show, 2), ``centers``, ``coverage`` (K, 2) from :func:`mode_coverage` and per-step
     ``d_loss``/``g_loss``. ``loss`` is "non_saturating" or "minimax" (see ``gan_generator_loss``).
     A generator that takes several steps against a fixed discriminator (``g_steps > 1``) chases the
-    discriminator's current blind spot: a classic way to provoke mode collapse.
+    discriminator's current blind spot: a classic way to provoke mode collapse. ``device`` defaults to the CPU.
     """
     check_choice(loss, "loss", "train_gan", ht.GAN_GENERATOR_MODES)
     check_int(steps, "steps", "train_gan", low=1)
     check_int(snapshot_every, "snapshot_every", "train_gan", low=1)
     check_int(g_steps, "g_steps", "train_gan", low=1)
+    dev = resolve_device(device)
     g = torch.Generator().manual_seed(seed)
-    G = _mlp([latent_dim, hidden, hidden, 2], generator=g)
-    D = _mlp([2, hidden, hidden, 1], generator=g)
+    G = _mlp([latent_dim, hidden, hidden, 2], generator=g).to(dev)
+    D = _mlp([2, hidden, hidden, 1], generator=g).to(dev)
     opt_g = torch.optim.Adam(G.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(D.parameters(), lr=lr, betas=(0.5, 0.999))
-    z_show = torch.randn((n_show, latent_dim), generator=g)
+    z_show = torch.randn((n_show, latent_dim), generator=g).to(dev)
     real_show, centers = ring_of_gaussians(n_show, modes=modes, generator=g)
     out = {"steps": [], "samples": [], "coverage": [], "d_loss": [], "g_loss": []}
 
+    def noise():
+        return torch.randn((batch_size, latent_dim), generator=g).to(dev)
+
     def snapshot(step):
         with torch.no_grad():
-            fake = G(z_show).numpy()
+            fake = G(z_show).cpu().numpy()
         out["steps"].append(step)
         out["samples"].append(fake)
         out["coverage"].append(mode_coverage(fake, centers))
@@ -223,13 +241,13 @@ def train_gan(*, steps=1500, batch_size=128, loss="non_saturating", latent_dim=2
     snapshot(0)
     for step in range(1, steps + 1):
         real, _ = ring_of_gaussians(batch_size, modes=modes, generator=g)
-        fake = G(torch.randn((batch_size, latent_dim), generator=g))
+        real, fake = real.to(dev), G(noise())
         d_loss = ht.gan_discriminator_loss(D(real), D(fake.detach()))  # D: maximise V = minimise -V
         opt_d.zero_grad()
         d_loss.backward()
         opt_d.step()
         for _ in range(g_steps):  # G: only its own parameters are stepped; D's gradients are discarded
-            g_loss = ht.gan_generator_loss(D(G(torch.randn((batch_size, latent_dim), generator=g))), mode=loss)
+            g_loss = ht.gan_generator_loss(D(G(noise())), mode=loss)
             opt_g.zero_grad()
             g_loss.backward()
             opt_g.step()
@@ -264,21 +282,25 @@ class EpsMLP(nn.Module):
         return self.net(torch.cat([x, angles.sin(), angles.cos()], dim=1))
 
 
-def train_ddpm(data, *, T=40, steps=2500, batch_size=256, lr=2e-3, kind="cosine", seed=0):
+def train_ddpm(data, *, T=40, steps=2500, batch_size=256, lr=2e-3, kind="cosine", seed=0, device=None):
     """Train ``eps_theta`` with ``mean ||eps - eps_theta(q_sample(x0, t, eps), t)||^2`` for random t in [1, T].
 
-    Returns ``(model, alpha_bars, losses)`` (``alpha_bars`` float32 (T + 1,))."""
+    Returns ``(model, alpha_bars, losses)`` (``alpha_bars`` float32 (T + 1,) on the CPU; the model on ``device``,
+    by default the data's)."""
     g = torch.Generator().manual_seed(seed)
     data = torch.as_tensor(data, dtype=torch.float32)
+    dev = resolve_device(device, data)
+    data = data.to(dev)
     alpha_bars = ht.diffusion_schedule(T, beta_start=1e-3, beta_end=0.2, kind=kind)[2].float()
-    model = EpsMLP(data.shape[1], generator=g)
+    alpha_bars_dev = alpha_bars.to(dev)
+    model = EpsMLP(data.shape[1], generator=g).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
     for _ in range(steps):
-        x0 = data[torch.randint(len(data), (batch_size,), generator=g)]
-        t = torch.randint(1, T + 1, (batch_size,), generator=g)
-        eps = torch.randn(x0.shape, generator=g)
-        loss = ht.eps_prediction_loss(model(ht.q_sample(x0, t, eps, alpha_bars=alpha_bars), t / T), eps)
+        x0 = data[torch.randint(len(data), (batch_size,), generator=g).to(dev)]
+        t = torch.randint(1, T + 1, (batch_size,), generator=g).to(dev)
+        eps = torch.randn(x0.shape, generator=g).to(dev)
+        loss = ht.eps_prediction_loss(model(ht.q_sample(x0, t, eps, alpha_bars=alpha_bars_dev), t / T), eps)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -286,20 +308,24 @@ def train_ddpm(data, *, T=40, steps=2500, batch_size=256, lr=2e-3, kind="cosine"
     return model, alpha_bars, np.array(losses)
 
 
-def ddpm_sample(model, alpha_bars, n, *, seed=0):
-    """Ancestral sampling from x_T ~ N(0, I) down to x_0; returns the whole path as (T + 1, n, d), index t.
+def ddpm_sample(model, alpha_bars, n, *, seed=0, device=None):
+    """Ancestral sampling from x_T ~ N(0, I) down to x_0; returns the whole path as (T + 1, n, d), index t
+    (NumPy). Runs on ``device`` (default: the model's); the noise is drawn on the CPU.
 
     Each step: ``x_{t-1} = mean_theta(x_t, t) + sqrt(beta_tilde_t) z`` (no noise at t = 1)."""
+    dev = resolve_device(device, model)
+    model.to(dev)
+    alpha_bars = alpha_bars.to(dev) if torch.is_tensor(alpha_bars) else alpha_bars  # arrays follow the data
     g = torch.Generator().manual_seed(seed)
     T = len(alpha_bars) - 1
     d = model.net[-1].out_features
-    x = torch.randn((n, d), generator=g)
+    x = torch.randn((n, d), generator=g).to(dev)
     path = [x]
     with torch.no_grad():
         for step in range(T, 0, -1):
-            t = torch.full((n,), step, dtype=torch.long)
+            t = torch.full((n,), step, dtype=torch.long, device=dev)
             mean = ht.ddpm_reverse_mean(x, model(x, t / T), t, alpha_bars=alpha_bars)
             var = ht.ddpm_posterior_variance(t, alpha_bars=alpha_bars).to(x.dtype)
-            x = mean + var.sqrt()[:, None] * torch.randn((n, d), generator=g)
+            x = mean + var.sqrt()[:, None] * torch.randn((n, d), generator=g).to(dev)
             path.append(x)
-    return torch.stack(path[::-1]).numpy()
+    return torch.stack(path[::-1]).cpu().numpy()

@@ -93,15 +93,18 @@ def _sgd_momentum(params, lr):
 
 def lr_range_test(model, x, y, *, loss_fn=None, make_optimizer=None, lr_min: float = 1e-5, lr_max: float = 10.0,
                   steps: int = 100, batch_size: int | None = 32, beta: float = 0.98, diverge_factor: float = 4.0,
-                  generator=None) -> LRFinderResult:
+                  generator=None, device=None) -> LRFinderResult:
     """Run the learning-rate range test on a copy of ``model`` with training data ``(x, y)`` (torch tensors).
 
     ``loss_fn(out, y)`` defaults to cross-entropy; ``make_optimizer(params, lr)`` to SGD with momentum 0.9 (the
     package's ``ht.SGD``). One minibatch update per learning rate, drawn from a fresh shuffle (``generator``)
     whenever the data is used up; ``batch_size=None`` uses full-batch gradient descent (no shuffling needed).
+    The copy and the data go to ``device`` (default: the model's device).
     """
     import torch
     import torch.nn.functional as F
+
+    from ._device import resolve_device
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"The 'model' argument of lr_range_test must be a torch.nn.Module. Got {type(model).__name__}.")
@@ -115,7 +118,9 @@ def lr_range_test(model, x, y, *, loss_fn=None, make_optimizer=None, lr_min: flo
     m = n if batch_size is None else check_int(batch_size, "batch_size", "lr_range_test", low=1)
     lrs = exponential_lrs(lr_min, lr_max, steps)
     loss_fn = F.cross_entropy if loss_fn is None else loss_fn
-    net = copy.deepcopy(model).train()
+    dev = resolve_device(device, model)
+    x, y = x.to(dev), y.to(dev)
+    net = copy.deepcopy(model).to(dev).train()
     opt = (make_optimizer or _sgd_momentum)(net.parameters(), float(lrs[0]))
     order, pos, losses, best, avg, stopped = None, n, [], math.inf, 0.0, None
     for k, lr in enumerate(lrs, start=1):

@@ -1,6 +1,7 @@
 """Small recurrent models for chapter 11, built on the torch twins of :mod:`helpers.torch_impl`
 (``rnn_cell``, ``lstm_cell``, ``gru_cell``): a memory task (the adding problem) and a character-level
-language model with temperature sampling. Everything takes an explicit ``torch.Generator``.
+language model with temperature sampling. Everything takes an explicit ``torch.Generator`` (a CPU generator:
+weights, batches and samples are drawn on the CPU, then moved), and the trainers take ``device=``.
 
 Reference for the adding problem: Hochreiter & Schmidhuber (1997), experiment 4.
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ._device import resolve_device
 from .torch_impl import clip_grad_norm, gru_cell, lstm_cell, rnn_cell
 
 __all__ = [
@@ -114,14 +116,18 @@ def _step(model, optimizer, loss, max_norm):
 
 
 def train_adding(
-    cell: str, seq_len: int, config: TrainConfig, generator: torch.Generator, hidden_size: int = 16
+    cell: str, seq_len: int, config: TrainConfig, generator: torch.Generator, hidden_size: int = 16, *,
+    device=None,
 ):
-    """Train a :class:`RecurrentNet` on the adding problem; returns ``(model, losses)`` (MSE per step)."""
-    model = RecurrentNet(cell, 2, hidden_size, 1, generator)
+    """Train a :class:`RecurrentNet` on the adding problem on ``device`` (default: the CPU); returns
+    ``(model, losses)`` (MSE per step)."""
+    dev = resolve_device(device)
+    model = RecurrentNet(cell, 2, hidden_size, 1, generator).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []
     for _ in range(config.steps):
         x, y = adding_problem(config.batch_size, seq_len, generator)
+        x, y = x.to(dev), y.to(dev)
         out, _ = model(x)
         loss = torch.mean((out[-1] - y) ** 2)  # only the last step's output is read
         _step(model, optimizer, loss, config.max_norm)
@@ -137,14 +143,19 @@ def train_char_lm(
     generator: torch.Generator,
     seq_len: int = 32,
     hidden_size: int = 64,
+    *,
+    device=None,
 ):
-    """Next-character prediction on windows of ``ids``; returns ``(model, losses)`` (nats per char)."""
-    model = RecurrentNet(cell, vocab_size, hidden_size, vocab_size, generator)
+    """Next-character prediction on windows of ``ids`` on ``device`` (default: the device of ``ids``); returns
+    ``(model, losses)`` (nats per char)."""
+    dev = resolve_device(device, ids)
+    ids = ids.to(dev)
+    model = RecurrentNet(cell, vocab_size, hidden_size, vocab_size, generator).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
-    eye, losses = torch.eye(vocab_size, device=ids.device), []
+    eye, losses = torch.eye(vocab_size, device=dev), []
     for _ in range(config.steps):
         starts = torch.randint(0, len(ids) - seq_len - 1, (config.batch_size,), generator=generator)
-        idx = starts[None, :] + torch.arange(seq_len)[:, None]  # (T, N)
+        idx = (starts[None, :] + torch.arange(seq_len)[:, None]).to(dev)  # (T, N)
         logits, _ = model(eye[ids[idx]])  # one-hot inputs (T, N, V)
         loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab_size), ids[idx + 1].reshape(-1))
         _step(model, optimizer, loss, config.max_norm)
@@ -156,17 +167,18 @@ def train_char_lm(
 def sample_text(
     model: RecurrentNet, vocab, prompt: str, length: int, temperature: float, generator: torch.Generator
 ) -> str:
-    """Feed ``prompt``, then draw ``length`` characters from softmax(logits / temperature), one at a time."""
+    """Feed ``prompt``, then draw ``length`` characters from softmax(logits / temperature), one at a time
+    (on the model's device; the draws on the ``generator``'s device)."""
     if not temperature > 0:
         raise ValueError(
             f"The 'temperature' argument of sample_text must be > 0. Got {temperature!r} instead."
         )
     eye = torch.eye(len(vocab), device=model.w_out.device)
-    logits, state = model(eye[torch.as_tensor(vocab.encode(prompt))][:, None])  # (T, 1, V)
+    logits, state = model(eye[torch.as_tensor(vocab.encode(prompt)).to(eye.device)][:, None])  # (T, 1, V)
     out = []
     for _ in range(length):
         probs = torch.softmax(logits[-1, 0] / temperature, dim=0)
-        nxt = int(torch.multinomial(probs, 1, generator=generator))
+        nxt = int(torch.multinomial(probs.to(generator.device), 1, generator=generator))
         out.append(nxt)
         logits, state = model(eye[nxt][None, None], state)
     return prompt + vocab.decode(out)
@@ -174,7 +186,9 @@ def sample_text(
 
 @torch.no_grad()
 def char_lm_loss(model: RecurrentNet, ids: torch.Tensor) -> float:
-    """Mean cross-entropy (nats per character) of predicting ``ids[1:]`` from ``ids[:-1]`` in one pass."""
+    """Mean cross-entropy (nats per character) of predicting ``ids[1:]`` from ``ids[:-1]`` in one pass (on the
+    model's device)."""
+    ids = ids.to(model.w_out.device)
     eye = torch.eye(model.w_out.shape[0], device=ids.device)
     logits, _ = model(eye[ids[:-1]][:, None])  # (T, 1, V)
     return float(torch.nn.functional.cross_entropy(logits[:, 0], ids[1:]))

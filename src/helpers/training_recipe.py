@@ -33,11 +33,16 @@ def expected_initial_loss(num_classes: int) -> float:
     return math.log(check_int(num_classes, "num_classes", "expected_initial_loss", low=2))
 
 
-def initial_loss(model, x, y) -> float:
-    """The mean cross-entropy of ``model`` on ``(x, y)`` in evaluation mode, without training."""
+def initial_loss(model, x, y, *, device=None) -> float:
+    """The mean cross-entropy of ``model`` on ``(x, y)`` in evaluation mode, without training, on ``device``
+    (default: the model's)."""
     import torch
     import torch.nn.functional as F
 
+    from ._device import resolve_device
+
+    dev = resolve_device(device, model)
+    model, x, y = model.to(dev), x.to(dev), y.to(dev)
     mode = model.training
     model.eval()
     with torch.no_grad():
@@ -79,10 +84,16 @@ def train_step_softmax_before_loss(model, opt, x, y) -> float:
     return loss.item()
 
 
-def overfit_one_batch(model, x, y, *, steps: int = 100, lr: float = 0.05, step=train_step) -> list[float]:
-    """Train ``model`` on the single batch ``(x, y)`` for ``steps`` updates (SGD, momentum 0.9); the losses."""
+def overfit_one_batch(model, x, y, *, steps: int = 100, lr: float = 0.05, step=train_step,
+                      device=None) -> list[float]:
+    """Train ``model`` on the single batch ``(x, y)`` for ``steps`` updates (SGD, momentum 0.9) on ``device``
+    (default: the model's); the losses."""
     from helpers.torch_impl.optim import SGD
 
+    from ._device import resolve_device
+
+    dev = resolve_device(device, model)
+    model, x, y = model.to(dev), x.to(dev), y.to(dev)
     opt = SGD(model.parameters(), lr=lr, momentum=0.9)
     model.train()
     return [step(model, opt, x, y) for _ in range(check_int(steps, "steps", "overfit_one_batch", low=1))]
@@ -122,13 +133,16 @@ def _digits():
 
 
 def debug_run(bug: str = "no bug", *, epochs: int = 12, lr: float = 0.05, batch_size: int = 64,
-              dropout: float = 0.3, seed: int = 0) -> DebugRun:
-    """Train the digits MLP 64-64-10 (dropout ``dropout``, SGD momentum 0.9) with one bug from :data:`BUGS`."""
+              dropout: float = 0.3, seed: int = 0, device=None) -> DebugRun:
+    """Train the digits MLP 64-64-10 (dropout ``dropout``, SGD momentum 0.9) with one bug from :data:`BUGS`, on
+    ``device`` (default: the CPU; weights, label shuffles and batches are drawn on the CPU)."""
     import torch
     import torch.nn.functional as F
 
     from helpers.torch_impl.nets import mlp
     from helpers.torch_impl.optim import SGD
+
+    from ._device import resolve_device
 
     if bug not in BUGS:
         raise ValueError(f"The 'bug' argument of debug_run must be one of {', '.join(map(repr, BUGS))}. "
@@ -139,13 +153,15 @@ def debug_run(bug: str = "no bug", *, epochs: int = 12, lr: float = 0.05, batch_
     if how.get("shuffle_labels"):
         y = y[torch.randperm(len(y), generator=g)]  # every image keeps *some* label, now unrelated to it
     model = mlp([64, 64, 10], dropout=dropout, generator=g)
+    dev = resolve_device(device)
+    model, x, y, xv, yv = model.to(dev), x.to(dev), y.to(dev), xv.to(dev), yv.to(dev)
     opt = SGD(model.parameters(), lr=lr * how.get("lr_factor", 1.0), momentum=0.9)
     step, run = how.get("step", train_step), DebugRun(bug)
     for epoch in range(1, epochs + 1):
         model.train()
         order, losses = torch.randperm(len(y), generator=g), []
         for start in range(0, len(y), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start:start + batch_size].to(dev)
             losses.append(step(model, opt, x[idx], y[idx]))
         model.train(not how.get("eval_mode", True))  # the bug: dropout stays on while validating
         with torch.no_grad():

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 import helpers.torch_impl as ht
+from helpers._device import resolve_device
 from helpers._validation import _describe
 
 __all__ = ["make_reversal_data", "TinyTransformer", "TransformerConfig", "train_tiny_transformer",
@@ -107,11 +108,12 @@ class TinyTransformer(torch.nn.Module):
         return torch.stack(maps)
 
 
-def train_tiny_transformer(config: TransformerConfig = TransformerConfig(), *, seed=0):
+def train_tiny_transformer(config: TransformerConfig = TransformerConfig(), *, seed=0, device=None):
     """Train a :class:`TinyTransformer` on reversal with Adam; returns ``(model, history)``.
 
     ``history`` holds the training loss per step and the per-position and whole-sequence accuracy on
-    1000 held-out sequences. Deterministic for a given seed and thread count.
+    1000 held-out sequences. Deterministic for a given seed and thread count. Weights and data are drawn on the
+    CPU, then moved to ``device`` (default: the CPU).
     """
     if not isinstance(config, TransformerConfig):
         raise TypeError("The 'config' argument of train_tiny_transformer must be a TransformerConfig. Got "
@@ -126,17 +128,20 @@ def train_tiny_transformer(config: TransformerConfig = TransformerConfig(), *, s
         raise ValueError("The 'd_model' field of train_tiny_transformer's config must be even and divisible "
                          f"by num_heads={config.num_heads}. Got {config.d_model} instead.")
     g = torch.Generator().manual_seed(seed)
-    model = TinyTransformer(config, generator=g)
+    dev = resolve_device(device)
+    model = TinyTransformer(config, generator=g).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config.lr)
     losses = []
     for _ in range(config.steps):
         x, y = make_reversal_data(config.batch_size, length=config.length, vocab=config.vocab, generator=g)
+        x, y = x.to(dev), y.to(dev)
         loss = torch.nn.functional.cross_entropy(model(x).reshape(-1, config.vocab), y.reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(float(loss.detach()))
     x, y = make_reversal_data(1000, length=config.length, vocab=config.vocab, generator=g)
+    x, y = x.to(dev), y.to(dev)
     with torch.no_grad():
         correct = model(x).argmax(-1) == y
     history = {"loss": np.array(losses), "token_accuracy": float(correct.double().mean()),
@@ -152,8 +157,10 @@ def compute_attention_maps(model, tokens):
     if not ok or tokens.min() < 0 or tokens.max() >= c.vocab:
         raise ValueError("The 'tokens' argument of compute_attention_maps must be an int64 tensor (N, "
                          f"{c.length}) of digits in [0, {c.vocab - 1}]. Got {_describe(tokens)} instead.")
+    tokens = tokens.to(model.embed.device)
     with torch.no_grad():
-        return model.attention_maps(tokens).numpy().astype(np.float64), model(tokens).argmax(-1).numpy()
+        return (model.attention_maps(tokens).cpu().numpy().astype(np.float64),
+                model(tokens).argmax(-1).cpu().numpy())
 
 
 def _labels(tokens):
@@ -195,7 +202,7 @@ def attention_explorer(model, tokens):
     """Dropdowns for layer and head and a slider over the examples ``tokens`` (N, L) (needs a kernel)."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     maps, predicted = compute_attention_maps(model, tokens)
     n_layers, n, n_heads = maps.shape[:3]
@@ -205,7 +212,7 @@ def attention_explorer(model, tokens):
                             description="head")
     example = widgets.IntSlider(value=0, min=0, max=n - 1, description="example", continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([layer, head, example]), out])
+    box = widgets.VBox([row(layer, head, example), out])
 
     def update(*_):
         e, la, h = example.value, layer.value, head.value

@@ -1,7 +1,13 @@
-"""The shared explorer plumbing of ``helpers.widgets.display``: ``redraw`` and ``wire``."""
+"""The shared explorer plumbing of ``helpers.widgets.display``: ``redraw``, ``wire`` (``Wiring``) and ``row``.
+
+What these rules prevent was seen in a real front end (``make test-live``): figures piling up in an Output when
+several updates arrive together, and a redraw for every value the front end sends back rounded to its slider grid.
+"""
 
 from __future__ import annotations
 
+import IPython.display
+import ipywidgets as widgets
 import plotly.graph_objects as go
 import pytest
 
@@ -12,15 +18,11 @@ class _FakeOutput:
     """Records what an ipywidgets Output is asked to do, in order."""
 
     def __init__(self):
-        self.outputs = ("old figure",)  # set before ``events`` exists: not recorded
         self.events = []
 
-    def clear_output(self, *, wait=False):
-        self.events.append(("clear", wait))
-
     def __setattr__(self, name, value):
-        if name == "outputs" and hasattr(self, "events"):
-            self.events.append(("assign", value))
+        if name == "outputs":
+            raise AssertionError("redraw must not assign Output.outputs (the kernel may skip an equal value)")
         object.__setattr__(self, name, value)
 
     def __enter__(self):
@@ -30,35 +32,66 @@ class _FakeOutput:
         self.events.append("exit")
 
 
+class _Box:
+    pass
+
+
 @pytest.fixture
-def shown(monkeypatch):
-    figures = []
-    monkeypatch.setattr(display, "show_plotly", figures.append)
-    return figures
+def kernel(monkeypatch):
+    """Pretend to run in a kernel; record clear_output and show_plotly calls in the output's event list."""
+    monkeypatch.setattr(display, "in_kernel", lambda: True)
+    state = {"out": None}
+    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: state["out"].events.append(("clear", wait)))
+    monkeypatch.setattr(display, "show_plotly", lambda fig: state["out"].events.append(("show", fig)))
+    return state
 
 
-def test_redraw_clears_then_shows_inside_the_output_and_keeps_the_figure(shown):
-    out, fig = _FakeOutput(), go.Figure()
-
-    class Box:
-        pass
-
-    box = Box()
+def test_redraw_clears_and_shows_inside_one_capture_so_the_front_end_gets_them_in_order(kernel):
+    out, fig, box = _FakeOutput(), go.Figure(), _Box()
+    kernel["out"] = out
     display.redraw(out, fig, owner=box)
-    assert out.events == [("clear", True), "enter", "exit"] and shown == [fig] and box.last_figure is fig
-    out = _FakeOutput()
-    display.redraw(out, fig, clear="assign")
-    assert out.events == [("assign", ()), "enter", "exit"] and shown == [fig, fig]
-    with pytest.raises(ValueError, match="The 'clear' argument of redraw must be 'wait' or 'assign'. Got 'no'"):
-        display.redraw(out, fig, clear="no")
+    assert out.events == ["enter", ("clear", True), ("show", fig), "exit"] and box.last_figure is fig
+
+
+def test_redraw_outside_a_kernel_only_keeps_the_figure():
+    out, fig, box = _FakeOutput(), go.Figure(), _Box()
+    display.redraw(out, fig, owner=box)
+    assert out.events == [] and box.last_figure is fig
 
 
 def test_wire_draws_once_and_again_on_every_value_change():
-    import ipywidgets as widgets
-
     a, b = widgets.IntSlider(value=1), widgets.Dropdown(options=["x", "y"], value="x")
     box, calls = widgets.VBox([a, b]), []
     assert display.wire(box, (a, b), lambda *_: calls.append((a.value, b.value))) is box
     a.value, b.value = 5, "y"
     a.description = "not a value change"
     assert calls == [(1, "x"), (5, "x"), (5, "y")]
+
+
+def test_wire_ignores_values_sent_back_rounded_and_draws_once_for_controls_set_together():
+    angle = widgets.FloatSlider(value=30.0, min=0, max=90, step=5)
+    beta = widgets.FloatSlider(value=0.9, min=0, max=0.99, step=0.01)
+    box, calls = widgets.VBox([angle, beta]), []
+    display.wire(box, (angle, beta), lambda: calls.append((angle.value, beta.value)))
+    angle.value, beta.value = 29.999999999999996, 0.9000000000000001  # what the front end sends back
+    assert calls == [(30.0, 0.9)]
+    with box.wiring.hold():
+        angle.value, beta.value = 45.0, 0.5
+        assert len(calls) == 1
+    assert calls == [(30.0, 0.9), (45.0, 0.5)]
+    with box.wiring.hold():
+        angle.value = 10.0
+        angle.value = 45.0  # back where it was: no change of state, no redraw
+    assert len(calls) == 2
+    box.wiring.refresh()
+    assert len(calls) == 3
+
+
+def test_state_key_rounds_floats_in_nested_values_only():
+    assert display.state_key(0.1 + 0.2) == 0.3 and display.state_key((0.30000000000000004, "a", 2)) == (0.3, "a", 2)
+    assert display.state_key(0.3001) != display.state_key(0.3)
+
+
+def test_row_wraps_instead_of_squeezing():
+    r = display.row(widgets.IntSlider(), widgets.IntSlider())
+    assert isinstance(r, widgets.HBox) and r.layout.flex_flow == "row wrap" and len(r.children) == 2

@@ -20,10 +20,14 @@ from tests.widget_fuzz import assert_finite_figure
 
 @pytest.fixture
 def drawn(monkeypatch):
-    """Record the figures the explorers show (outside a kernel, an Output widget captures nothing)."""
+    """Record the figures the explorers show (as if in a kernel; the Output widget captures nothing here)."""
+    import IPython.display
+
     from helpers.widgets import display
 
     figures = []
+    monkeypatch.setattr(display, "in_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: None)
     monkeypatch.setattr(display, "show_plotly", figures.append)
     return figures
 
@@ -127,7 +131,7 @@ def test_static_gan_training(gan_histories):
     steps = fig.layout.sliders[0].steps
     assert len(steps) == 3  # the shorter history decides
     assert all(sum(s.args[0]["visible"]) == 4 for s in steps)  # per run: data + one snapshot
-    assert "modes" in steps[0].args[1]["title.text"]
+    assert len(steps[0].args) == 1  # visibility only: no measured (machine-dependent) numbers in its strings
     assert len(json.dumps(fig.to_plotly_json(), default=str)) < 1_500_000
 
 

@@ -142,8 +142,11 @@ def test_normalization_axes_explorer_fuzzed_controls():
         kind.value, groups.value, sample.value, channel.value = k, g, s, ch
         fig = box.last_figure
         assert_finite_figure(fig)
-        assert len(fig.data[1].x) == int(np.asarray(
+        shared = sum(np.asarray(trace.z).sum() for trace in fig.data[:-1])  # one heat map per sample, 1 = shared
+        assert shared == int(np.asarray(
             na.compute_normalization_sets(k, num_groups=g, sample=s, channel=ch)["mask"]).sum())
+        outline = fig.data[-1]  # the chosen value's column
+        assert min(outline.x) == s * (6 + 1.5) + ch and fig.layout.annotations[-1].text.endswith("H·W position")
 
 
 # ---- dropout masks -------------------------------------------------------------------------------------------

@@ -131,6 +131,21 @@ def test_regularization_validation():
         rw.compute_regularization(-1.0)
 
 
+@pytest.mark.parametrize("kind", ["l2", "l1"])
+def test_the_explorers_vectorised_numpy_training_is_the_torch_training(kind):
+    lams = (0.0, 1e-2, 0.3)
+    batch = rw.compute_regularization_batch(lams, kind=kind, steps=200, resolution=10)
+    for lam, b in zip(lams, batch):
+        t = rw.compute_regularization(lam, kind=kind, steps=200, resolution=10)
+        np.testing.assert_allclose(b["prob"], t["prob"], atol=1e-6)
+        assert (b["lam"], b["train_error"], b["val_error"], b["diverged_at"]) == (lam, t["train_error"],
+                                                                                 t["val_error"], t["diverged_at"])
+        for key in ("train_loss", "val_loss", "weight_l2", "small_weights"):
+            assert b[key] == pytest.approx(t[key], rel=1e-6, abs=1e-9), key
+    with pytest.raises(ValueError, match="The 'kind' argument of compute_regularization_batch must be one of"):
+        rw.compute_regularization_batch((0.0,), kind="l3")
+
+
 def test_regularization_explorer_fuzzed_controls():
     box = rw.regularization_explorer(steps=30, lams=(0.0, 1e-2))
     lam, kind, noise = box.children[0].children

@@ -110,8 +110,23 @@ def compute_activation_histograms(activation: str = "tanh", init: str = "xavier"
 
 
 def _sig(values, digits: int = 4):
-    """Round to significant digits (small JSON, no spurious precision), keeping tiny magnitudes."""
-    return [float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float)]
+    """Round to significant digits (small JSON, no spurious precision), keeping tiny magnitudes.
+
+    An array, not a list: plotly stores it as a typed array, so a vanishing activation (1e-10, real data) is not
+    written out as a decimal that looks like rounding noise in the stored outputs.
+    """
+    return np.array([float(f"{v:.{digits}g}") for v in np.asarray(values, dtype=float)])
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _sci(x: float) -> str:
+    """``x`` to 3 significant digits, as 3.45×10⁻¹⁰ rather than 3.45e-10 (a real value, not rounding noise)."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:.3g}"
+    mantissa, exponent = f"{x:.2e}".split("e")
+    return f"{mantissa}×10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def _title(r: dict) -> str:
@@ -119,8 +134,8 @@ def _title(r: dict) -> str:
     if not len(r["act_std"]):
         return text + f"overflow in layer {r['overflow_at']}"
     unit = "saturated" if r["activation"] == "tanh" else "zero"
-    text += (f"layer {len(r['act_std'])}: activation std {r['act_std'][-1]:.3g} ({r['saturated'][-1]:.0%} {unit}), "
-             f"gradient std at layer 1: {r['grad_std'][0]:.3g}")
+    text += (f"layer {len(r['act_std'])}: activation std {_sci(r['act_std'][-1])} ({r['saturated'][-1]:.0%} {unit}), "
+             f"gradient std at layer 1: {_sci(r['grad_std'][0])}")
     return text + (f" · overflow in layer {r['overflow_at']}" if r["overflow_at"] is not None else "")
 
 
@@ -183,7 +198,7 @@ def activation_histograms_explorer(*, n_samples: int = 500, seed: int = 0):
     """Activation, initialisation, depth and width controls; needs a live kernel."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     act = widgets.Dropdown(options=list(ACTIVATIONS), value="tanh", description="activation")
     init = widgets.Dropdown(options=[(label, k) for k, (label, _) in INITS.items()], value="xavier",
@@ -191,7 +206,7 @@ def activation_histograms_explorer(*, n_samples: int = 500, seed: int = 0):
     depth = widgets.IntSlider(value=10, min=2, max=12, description="depth", continuous_update=False)
     width = widgets.IntSlider(value=256, min=16, max=512, step=16, description="width", continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([act, init]), widgets.HBox([depth, width]), out])
+    box = widgets.VBox([row(act, init), row(depth, width), out])
 
     def update(*_):
         result = compute_activation_histograms(act.value, init.value, depth=int(depth.value), width=int(width.value),

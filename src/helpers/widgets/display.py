@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from contextlib import contextmanager
 
 
 def figure_id(fig) -> str:
@@ -105,29 +106,100 @@ def in_kernel() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def redraw(out, fig, *, owner=None, clear: str = "wait") -> None:
+def redraw(out, fig, *, owner=None) -> None:
     """Show ``fig`` in the ipywidgets ``Output`` ``out`` instead of what it showed before.
 
-    ``owner`` (usually the explorer's box) keeps the figure as ``owner.last_figure``, for tests and for readers
-    who want to inspect it. ``clear="wait"`` clears when the new figure arrives (no flicker); ``clear="assign"``
-    empties ``out.outputs`` directly (the explorers driven by ``interactive_output`` do this, since
-    ``clear_output(wait=True)`` can stall notebook runners there).
+    The clear and the new figure both go through the output capture (``with out``), so the front end receives them
+    in order and shows exactly one figure however many updates arrive together. (Emptying ``out.outputs`` from the
+    kernel instead is a trait change the kernel skips when its copy is already empty while the front end still
+    shows a figure: figures then pile up.) ``owner`` (usually the explorer's box) keeps the figure as
+    ``owner.last_figure``, for tests and for readers who want to inspect it. Outside a kernel (tests, scripts)
+    nothing is drawn.
     """
     if owner is not None:
         owner.last_figure = fig
-    if clear == "assign":
-        out.outputs = ()
-    elif clear == "wait":
-        out.clear_output(wait=True)
-    else:
-        raise ValueError(f"The 'clear' argument of redraw must be 'wait' or 'assign'. Got {clear!r} instead.")
+    if not in_kernel():
+        return
+    from IPython.display import clear_output
+
     with out:
+        clear_output(wait=True)  # takes effect when the new figure arrives: no flicker
         show_plotly(fig)
 
 
+def state_key(value):
+    """A control's value as the explorer compares it: floats to 12 significant digits, so that a value the front
+    end sends back after rounding it to its slider grid (30 → 29.999999999999996) is the same state."""
+    if isinstance(value, float):
+        return float(f"{value:.12g}")
+    if isinstance(value, (tuple, list)):
+        return tuple(state_key(v) for v in value)
+    return value
+
+
+class Wiring:
+    """Calls ``update()`` once per change of the controls' *state*: not for echoes (a value sent back unchanged or
+    rounded), and once for several controls set together inside ``with wiring.hold():``."""
+
+    def __init__(self, controls, update):
+        self.controls, self.update = tuple(controls), update
+        self.drawn, self.held = None, 0
+
+    def state(self) -> tuple:
+        return tuple(state_key(c.value) for c in self.controls)
+
+    def changed(self, _change=None) -> None:
+        if self.held:
+            return
+        state = self.state()
+        if state == self.drawn:
+            return
+        self.drawn = state
+        self.update()
+
+    def refresh(self) -> None:
+        """Draw again now, even if no control changed (e.g. after something outside the controls changed)."""
+        self.drawn = self.state()
+        self.update()
+
+    @contextmanager
+    def hold(self):
+        """Change several controls; draw once at the end (if the state changed)."""
+        self.held += 1
+        try:
+            yield self
+        finally:
+            self.held -= 1
+            if not self.held:
+                self.changed()
+
+
+    @contextmanager
+    def quiet(self):
+        """Change controls from inside ``update()`` (e.g. a slider's range, which may move its value) without
+        starting another update: the state after the block counts as drawn."""
+        self.held += 1
+        try:
+            yield self
+        finally:
+            self.held -= 1
+            self.drawn = self.state()
+
+
 def wire(box, controls, update):
-    """Call ``update()`` whenever the value of one of ``controls`` changes, draw once now and return ``box``."""
-    for control in controls:
-        control.observe(update, names="value")
-    update()
+    """Call ``update()`` whenever the state of ``controls`` changes (see :class:`Wiring`), draw once now and return
+    ``box``, which gets ``box.wiring`` (``box.wiring.hold()`` sets several controls with one redraw)."""
+    wiring = Wiring(controls, update)
+    for control in wiring.controls:
+        control.observe(wiring.changed, names="value")
+    box.wiring = wiring
+    wiring.refresh()
     return box
+
+
+def row(*children, **layout):
+    """An ``HBox`` of controls that wraps onto the next line when the output is too narrow, instead of squeezing
+    (and clipping) them."""
+    import ipywidgets as widgets
+
+    return widgets.HBox(list(children), layout=widgets.Layout(flex_flow="row wrap", **layout))

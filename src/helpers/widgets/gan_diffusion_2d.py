@@ -96,24 +96,29 @@ def gan_training_explorer(histories):
     """``histories``: {name: compute_gan_history(...)}. A dropdown picks the run, a slider the snapshot."""
     import ipywidgets as W
 
-    from .display import redraw
+    from .display import redraw, row, wire
 
     names = list(histories)
     run = W.Dropdown(options=names, value=names[0], description="run")
-    k = W.IntSlider(value=0, min=0, max=len(histories[names[0]]["steps"]) - 1, description="snapshot")
+    k = W.IntSlider(value=0, min=0, max=len(histories[names[0]]["steps"]) - 1, description="snapshot",
+                    continuous_update=False)
     out = W.Output()
+    box = W.VBox([row(run, k), out])
 
-    def draw(run, k):
-        h = histories[run]
-        k = min(k, len(h["steps"]) - 1)
-        redraw(out, plot_points_2d(h["samples"][k], reference=h["real"], title=_gan_title(run, h, k)), clear="assign")
+    def update(*_):
+        h = histories[run.value]
+        i = min(k.value, len(h["steps"]) - 1)
+        redraw(out, plot_points_2d(h["samples"][i], reference=h["real"], title=_gan_title(run.value, h, i)),
+               owner=box)
 
-    W.interactive_output(draw, {"run": run, "k": k})
-    return W.VBox([W.HBox([run, k]), out])
+    return wire(box, (run, k), update)
 
 
 def static_gan_training(histories):
-    """One subplot per run; a slider over the snapshots (shared steps) shows the generated points."""
+    """One subplot per run; a slider over the snapshots (shared steps) shows the generated points.
+
+    Unlike the explorer's, its title states no coverage numbers: they come from training and differ between
+    machines, and the stored figure's strings are compared exactly (its points only by structure)."""
     from plotly.subplots import make_subplots
 
     names = list(histories)
@@ -128,12 +133,10 @@ def static_gan_training(histories):
     steps = []
     for k in range(K):
         visible = [j == 0 or j == k + 1 for _ in names for j in range(per_run)]
-        title = "<br>".join(_gan_title(n, histories[n], k) for n in names)
-        steps.append(dict(method="update", label=str(int(histories[names[0]]["steps"][k])),
-                          args=[{"visible": visible}, {"title.text": title}]))
+        steps.append(dict(method="update", label=str(int(histories[names[0]]["steps"][k])), args=[{"visible": visible}]))
     fig.update_layout(sliders=[dict(active=K - 1, steps=steps, currentvalue=dict(prefix="training step "),
                                     pad=dict(t=30))],
-                      title=dict(text=steps[-1]["args"][1]["title.text"], font=dict(size=12)),
+                      title=dict(text="G(z) on a fixed batch of noise (red) over the data (grey)", font=dict(size=12)),
                       height=480, showlegend=False, margin=dict(l=40, r=10, t=90, b=40))
     for c in range(1, len(names) + 1):
         fig.update_xaxes(range=[-_LIM, _LIM], row=1, col=c)
@@ -145,22 +148,22 @@ def diffusion_explorer(history):
     """A slider over t (T .. 0) and a dropdown: the reverse (sampling) or the forward (noising) process."""
     import ipywidgets as W
 
-    from .display import redraw
+    from .display import redraw, row, wire
 
     T = history["T"]
-    t = W.IntSlider(value=T, min=0, max=T, description="t")
+    t = W.IntSlider(value=T, min=0, max=T, description="t", continuous_update=False)
     which = W.Dropdown(options=["reverse (sampling)", "forward (noising data)"], value="reverse (sampling)",
                        description="process")
     out = W.Output()
+    box = W.VBox([row(t, which), out])
 
-    def draw(t, which):
-        path = history["reverse"] if which.startswith("reverse") else history["forward"]
-        t = min(t, len(path) - 1)
-        redraw(out, plot_points_2d(path[t], reference=history["data"], title=f"{which}: x_t at t = {t}"),
-               clear="assign")
+    def update(*_):
+        path = history["reverse"] if which.value.startswith("reverse") else history["forward"]
+        i = min(t.value, len(path) - 1)
+        redraw(out, plot_points_2d(path[i], reference=history["data"], title=f"{which.value}: x_t at t = {i}"),
+               owner=box)
 
-    W.interactive_output(draw, {"t": t, "which": which})
-    return W.VBox([W.HBox([t, which]), out])
+    return wire(box, (t, which), update)
 
 
 def static_diffusion(history, *, every=2):

@@ -118,7 +118,7 @@ def kl_fit_explorer():
     """Sliders for the separation of the modes, their weight and width (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     sep = widgets.FloatSlider(value=4.0, min=0.0, max=10.0, step=0.25, description="separation",
                               continuous_update=False)
@@ -126,7 +126,7 @@ def kl_fit_explorer():
                                  continuous_update=False)
     width = widgets.FloatSlider(value=0.6, min=0.2, max=2.0, step=0.1, description="width", continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([sep, weight, width]), out])
+    box = widgets.VBox([row(sep, weight, width), out])
 
     def update(*_):
         fig = plot_kl_fit(compute_kl_fit(separation=sep.value, weight=weight.value, width=width.value))

@@ -86,7 +86,7 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
     """Sliders for k and noise and a metric dropdown, redrawing the regions (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     k = widgets.IntSlider(value=5, min=1, max=n_train, step=1, description="k", continuous_update=False)
     metric = widgets.Dropdown(options=[("L2 (Euclidean)", "l2"), ("L1 (Manhattan)", "l1")], value="l2",
@@ -94,7 +94,7 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
     noise = widgets.FloatSlider(value=0.25, min=0.0, max=1.0, step=0.05, description="noise",
                                 continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([k, metric, noise]), out])
+    box = widgets.VBox([row(k, metric, noise), out])
 
     def update(*_):
         fig = plot_knn_regions(compute_knn_regions(k=k.value, metric=metric.value, noise=noise.value,

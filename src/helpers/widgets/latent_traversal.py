@@ -86,19 +86,20 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
     """Two sliders for (z_1, z_2); the decoded digit and the position in latent space update live."""
     import ipywidgets as W
 
-    from .display import redraw
+    from .display import redraw, row, wire
 
-    z1 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₁")
-    z2 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₂")
+    z1 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₁", continuous_update=False)
+    z2 = W.FloatSlider(value=0.0, min=-limit, max=limit, step=0.1, description="z₂", continuous_update=False)
     out = W.Output()
+    box = W.VBox([row(z1, z2), out])
 
-    def draw(z1, z2):
-        image = _decode(decode, np.array([[z1, z2]]), image_shape)[0]
-        fig = plot_latent_traversal(image, (z1, z2), codes=codes, labels=labels, title=f"z = ({z1:.1f}, {z2:.1f})")
-        redraw(out, fig, clear="assign")
+    def update(*_):
+        z = (z1.value, z2.value)
+        image = _decode(decode, np.array([z]), image_shape)[0]
+        fig = plot_latent_traversal(image, z, codes=codes, labels=labels, title=f"z = ({z[0]:.1f}, {z[1]:.1f})")
+        redraw(out, fig, owner=box)
 
-    W.interactive_output(draw, {"z1": z1, "z2": z2})
-    return W.VBox([W.HBox([z1, z2]), out])
+    return wire(box, (z1, z2), update)
 
 
 def static_latent_traversal(decode, values, *, codes=None, labels=None, image_shape=(8, 8)):

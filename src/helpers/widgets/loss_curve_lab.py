@@ -109,28 +109,35 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
     cfg = config or LabConfig()
     n_max = len(lab_data(LabConfig())[1])  # the whole training split
     style, layout = {"description_width": "120px"}, w.Layout(width="340px")
+    slider = dict(continuous_update=False)  # a value is sent when the slider is released, exactly as shown
     c = dict(
-        lr=w.FloatLogSlider(value=cfg.lr, base=10, min=-4, max=1, step=0.1, description="learning rate"),
+        lr=w.FloatLogSlider(value=cfg.lr, base=10, min=-4, max=1, step=0.1, description="learning rate", **slider),
         schedule=w.Dropdown(options=list(SCHEDULES), value=cfg.schedule, description="schedule"),
         optimizer=w.Dropdown(options=list(OPTIMIZERS), value=cfg.optimizer, description="optimizer"),
         batch_size=w.Dropdown(options=[(str(b), b) for b in (8, 16, 32, 64, 128, 256)] + [("full", 2048)],
                               value=cfg.batch_size, description="batch size"),
         width=w.Dropdown(options=[2, 4, 8, 16, 32, 64, 128, 256], value=cfg.width, description="hidden width"),
-        depth=w.IntSlider(value=cfg.depth, min=1, max=3, description="hidden layers"),
+        depth=w.IntSlider(value=cfg.depth, min=1, max=3, description="hidden layers", **slider),
         weight_decay=w.Dropdown(options=[0.0, 1e-4, 1e-3, 1e-2, 1e-1], value=cfg.weight_decay,
                                 description="weight decay"),
-        dropout=w.FloatSlider(value=cfg.dropout, min=0, max=0.8, step=0.05, description="dropout p"),
-        label_noise=w.FloatSlider(value=cfg.label_noise, min=0, max=0.9, step=0.05, description="label noise"),
-        train_size=w.IntSlider(value=min(cfg.train_size or n_max, n_max), min=20, max=n_max, description="training size"),
-        epochs=w.IntSlider(value=cfg.epochs, min=2, max=60, description="epochs"),
-        seed=w.IntSlider(value=cfg.seed, min=0, max=9, description="seed"),
+        dropout=w.FloatSlider(value=cfg.dropout, min=0, max=0.8, step=0.05, description="dropout p", **slider),
+        label_noise=w.FloatSlider(value=cfg.label_noise, min=0, max=0.9, step=0.05, description="label noise",
+                                  **slider),
+        train_size=w.IntSlider(value=min(cfg.train_size or n_max, n_max), min=20, max=n_max,
+                               description="training size", **slider),
+        epochs=w.IntSlider(value=cfg.epochs, min=2, max=60, description="epochs", **slider),
+        seed=w.IntSlider(value=cfg.seed, min=0, max=9, description="seed", **slider),
     )
     for ctl in c.values():
         ctl.style, ctl.layout = style, layout
-    train_b, lr_b, clear_b = (w.Button(description=d) for d in ("train", "LR range test → set lr", "forget earlier"))
+    train_b, lr_b, clear_b = (w.Button(description=d, layout=w.Layout(width="auto"))
+                              for d in ("train", "LR range test → set lr", "forget earlier"))
     progress, readout, out = w.HTML(), w.HTML(), w.Output()
-    box = w.VBox([w.HBox([w.VBox(list(c.values())), w.VBox([w.HBox([train_b, lr_b, clear_b]), progress, readout])]),
-                  out])
+    # The controls keep their width; the buttons and read-outs take the rest, or move below when there is no room.
+    side = w.VBox([w.HBox([train_b, lr_b, clear_b], layout=w.Layout(flex_flow="row wrap")), progress, readout],
+                  layout=w.Layout(flex="1 1 300px", min_width="280px"))
+    box = w.VBox([w.HBox([w.VBox(list(c.values()), layout=w.Layout(flex="0 0 auto")), side],
+                         layout=w.Layout(flex_flow="row wrap")), out])
     box.controls, box.records, box.figure = c, [], None
 
     def current() -> LabConfig:

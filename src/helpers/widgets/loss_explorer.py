@@ -189,7 +189,7 @@ def loss_explorer():
     """Sliders for the outlier, the wrong logit and Huber's delta (needs a live kernel)."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     outlier = widgets.FloatSlider(value=8.0, min=-20.0, max=40.0, step=0.5, description="outlier",
                                   continuous_update=False)
@@ -198,7 +198,7 @@ def loss_explorer():
     delta = widgets.FloatSlider(value=1.0, min=0.1, max=5.0, step=0.1, description="Huber δ",
                                 continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([outlier, wrong, delta]), out])
+    box = widgets.VBox([row(outlier, wrong, delta), out])
 
     def update(*_):
         fig = plot_loss_explorer(compute_loss_explorer(outlier=outlier.value, wrong_logit=wrong.value,

@@ -18,7 +18,8 @@ import numpy as np
 from .._validation import check_choice, check_int, check_real
 from ..numpy_impl.layers import dropout_inverted_forward, dropout_noninverted_forward
 
-__all__ = ["NORM_KINDS", "compute_normalization_sets", "plot_normalization_axes", "normalization_axes_explorer",
+__all__ = ["NORM_KINDS", "compute_normalization_sets", "plot_normalization_axes", "plot_normalization_block",
+           "normalization_axes_explorer",
            "static_normalization_axes", "compute_dropout_masks", "plot_dropout_masks", "dropout_masks_explorer",
            "static_dropout_masks"]
 
@@ -88,24 +89,61 @@ def plot_normalization_axes(result: dict):
     return fig
 
 
+def plot_normalization_block(result: dict, *, sample: int = 0, channel: int = 0):
+    """The (N, C, H·W) block drawn flat, one C × H·W sheet per sample side by side (2-D, no WebGL): the values
+    sharing statistics with the chosen one in colour, the chosen (sample, channel) column outlined.
+
+    The explorer's view: it redraws at once in any browser, where the 3-D cubes of :func:`plot_normalization_axes`
+    need WebGL (seconds per redraw with software rendering)."""
+    import plotly.graph_objects as go
+
+    mask = result["mask"]
+    n, c, hw = mask.shape
+    gap = 1.5  # between two samples' sheets
+    offset = [k * (c + gap) for k in range(n)]
+    traces = [go.Heatmap(z=mask[k].T.astype(int).tolist(), x=[o + j + 0.5 for j in range(c)],
+                         y=[p + 0.5 for p in range(hw)], zmin=0, zmax=1, showscale=False, xgap=2, ygap=2,
+                         colorscale=[[0, "#e3e3e3"], [1, "#1f77b4"]], hoverinfo="skip", name=f"sample {k}")
+              for k, o in enumerate(offset)]
+    x0 = offset[sample] + channel
+    traces.append(go.Scatter(x=[x0, x0 + 1, x0 + 1, x0, x0], y=[0, 0, hw, hw, 0], mode="lines", hoverinfo="skip",
+                             line=dict(color="#111", width=3), name="the chosen value", showlegend=False))
+    fig = go.Figure(traces)
+    width = offset[-1] + c
+    fig.update_layout(
+        height=340, margin={"l": 30, "r": 10, "t": 60, "b": 10}, plot_bgcolor="white",
+        title={"text": result["text"], "font": {"size": 13}},
+        xaxis=dict(range=[-1.0, width + 0.5], visible=False),
+        yaxis=dict(range=[-1.9, hw + 1.2], visible=False, scaleanchor="x"),
+        annotations=[dict(x=o + c / 2, y=hw + 0.6, text=f"sample n = {k}", showarrow=False)
+                     for k, o in enumerate(offset)]
+        + [dict(x=c / 2, y=-0.5, text="C (channel) →", showarrow=False),
+           dict(x=-0.6, y=hw / 2, text="H·W →", textangle=-90, showarrow=False),
+           dict(x=width / 2, y=-1.5, showarrow=False,
+                text=f"<span style='color:#1f77b4'>■</span> normalised with one shared mean and variance · "
+                     f"outlined: the chosen value (n = {sample}, c = {channel}) at every H·W position")])
+    return fig
+
+
 def normalization_axes_explorer(*, n: int = 4, c: int = 6, hw: int = 5):
-    """Kind, number of groups, sample and channel controls; needs a live kernel."""
+    """Kind, number of groups, sample and channel controls; needs a live kernel. Draws the 2-D oblique view
+    (:func:`plot_normalization_block`), which redraws at once in any browser."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     kind = widgets.Dropdown(options=list(NORM_KINDS), value="batch", description="norm")
     groups = widgets.Dropdown(options=[g for g in range(1, c + 1) if c % g == 0], value=2 if c % 2 == 0 else 1,
                               description="groups G")
-    sample = widgets.IntSlider(value=0, min=0, max=n - 1, description="sample n")
-    channel = widgets.IntSlider(value=0, min=0, max=c - 1, description="channel c")
+    sample = widgets.IntSlider(value=0, min=0, max=n - 1, description="sample n", continuous_update=False)
+    channel = widgets.IntSlider(value=0, min=0, max=c - 1, description="channel c", continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([kind, groups]), widgets.HBox([sample, channel]), out])
+    box = widgets.VBox([row(kind, groups), row(sample, channel), out])
 
     def update(*_):
         result = compute_normalization_sets(kind.value, n=n, c=c, hw=hw, num_groups=int(groups.value),
                                             sample=int(sample.value), channel=int(channel.value))
-        fig = plot_normalization_axes(result)
+        fig = plot_normalization_block(result, sample=int(sample.value), channel=int(channel.value))
         redraw(out, fig, owner=box)
 
     return wire(box, (kind, groups, sample, channel), update)
@@ -201,12 +239,12 @@ def dropout_masks_explorer(*, n_units: int = 12):
     """Drop probability and seed controls; needs a live kernel."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     p = widgets.FloatSlider(value=0.5, min=0.0, max=0.95, step=0.05, description="p (drop)", continuous_update=False)
     seed = widgets.IntSlider(value=0, min=0, max=20, description="seed", continuous_update=False)
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([p, seed]), out])
+    box = widgets.VBox([row(p, seed), out])
 
     def update(*_):
         fig = plot_dropout_masks(compute_dropout_masks(round(float(p.value), 4), n_units=n_units, seed=int(seed.value)))

@@ -113,61 +113,67 @@ def readout_html(surface: Surface, trajectories: dict, *, lr: float, momentum: f
 
 def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentum", "Nesterov", "Adam", "Newton")):
     """The interactive widget (core ipywidgets only). Returns a VBox; ``box.figure`` and ``box.result`` hold the
-    latest figure and trajectories (used by the tests)."""
+    latest figure and trajectories (used by the tests).
+
+    One redraw per change of state: sliders send their value when released (no stream of intermediate values, no
+    echo of the value the front end rounds to its grid), and the "optimal" buttons set α (and β) together. The
+    buttons set the exact α* (and β*); the sliders show them rounded to their step, the read-out the values used.
+    """
     import ipywidgets as w
 
     from helpers.expr import ExpressionError
 
-    from .display import in_kernel, show_plotly
+    from .display import redraw, wire
 
-    style, layout = {"description_width": "110px"}, w.Layout(width="360px")
+    style, layout = {"description_width": "135px"}, w.Layout(width="380px")
+    slider = dict(continuous_update=False)
     c = dict(
         surface=w.Dropdown(options=list(("quadratic", "rosenbrock", "beale", "himmelblau", "saddle", "plateau",
                                          "rastrigin", "custom")), value=surface, description="surface"),
         expression=w.Text(value="x^2 + 5*y^2 + sin(3*x)", description="custom f(x, y)", continuous_update=False),
-        kappa=w.FloatLogSlider(value=10, base=10, min=0, max=3, description="κ (quadratic)"),
-        angle=w.FloatSlider(value=30, min=0, max=90, step=5, description="angle (°)"),
-        lr=w.FloatLogSlider(value=0.1, base=10, min=-5, max=1, step=0.05, description="learning rate α"),
-        momentum=w.FloatSlider(value=0.9, min=0, max=0.99, step=0.01, description="β / β₁"),
-        beta2=w.FloatSlider(value=0.999, min=0.5, max=0.9999, step=0.0001, readout_format=".4f", description="β₂"),
-        x0=w.FloatSlider(value=-2.5, min=-5, max=5, step=0.1, description="start x"),
-        y0=w.FloatSlider(value=2.0, min=-5, max=5, step=0.1, description="start y"),
-        steps=w.IntSlider(value=150, min=1, max=500, description="steps"),
-        noise=w.FloatSlider(value=0.0, min=0, max=5, step=0.1, description="gradient noise σ"),
-        damping=w.FloatSlider(value=0.0, min=0, max=10, step=0.1, description="Newton damping λ"),
+        kappa=w.FloatLogSlider(value=10, base=10, min=0, max=3, description="κ (quadratic)", **slider),
+        angle=w.FloatSlider(value=30, min=0, max=90, step=5, description="angle (°)", **slider),
+        lr=w.FloatLogSlider(value=0.1, base=10, min=-5, max=1, step=0.001, description="learning rate α", **slider),
+        momentum=w.FloatSlider(value=0.9, min=0, max=0.99, step=0.01, description="β / β₁", **slider),
+        beta2=w.FloatSlider(value=0.999, min=0.5, max=0.9999, step=0.0001, readout_format=".4f", description="β₂",
+                            **slider),
+        x0=w.FloatSlider(value=-2.5, min=-5, max=5, step=0.1, description="start x", **slider),
+        y0=w.FloatSlider(value=2.0, min=-5, max=5, step=0.1, description="start y", **slider),
+        steps=w.IntSlider(value=150, min=1, max=500, description="steps", **slider),
+        noise=w.FloatSlider(value=0.0, min=0, max=5, step=0.1, description="gradient noise σ", **slider),
+        damping=w.FloatSlider(value=0.0, min=0, max=10, step=0.1, description="Newton damping λ", **slider),
         optimizers=w.SelectMultiple(options=list(OPTIMIZERS), value=tuple(optimizers), description="optimizers",
                                     rows=8),
     )
     for ctl in c.values():
         ctl.style, ctl.layout = style, layout
-    gd_button, hb_button = w.Button(description="optimal α for GD"), w.Button(description="optimal α, β (momentum)")
-    readout, out = w.HTML(), w.Output()
-    box = w.VBox([w.HBox([w.VBox(list(c.values()) + [w.HBox([gd_button, hb_button])]), readout]), out])
+    gd_button, hb_button = (w.Button(description=d, layout=w.Layout(width="auto"))
+                            for d in ("optimal α for GD", "optimal α, β (momentum)"))
+    # The controls keep their width; the read-out takes the rest and wraps, or moves below when there is no room.
+    controls = w.VBox(list(c.values()) + [w.HBox([gd_button, hb_button], layout=w.Layout(flex_flow="row wrap"))],
+                      layout=w.Layout(flex="0 0 auto"))
+    readout, out = w.HTML(layout=w.Layout(flex="1 1 300px", min_width="280px")), w.Output()
+    box = w.VBox([w.HBox([controls, readout], layout=w.Layout(flex_flow="row wrap")), out])
     box.figure, box.result = None, {}
-    hold = {"on": False}  # set_values changes several controls with a single recomputation
 
     def current_surface():
         return make_surface(c["surface"].value, kappa=c["kappa"].value, angle=c["angle"].value,
                             expression=c["expression"].value)
 
-    def update(_=None):
-        if hold["on"]:
-            return
+    def update():
         try:
             s = current_surface()
         except ExpressionError as err:
             readout.value = f"<b style='color:#b00'>Cannot use this expression:</b> {html.escape(str(err))}"
             return
-        result = compute_trajectories(s, tuple(c["optimizers"].value), lr=c["lr"].value,
-                                      momentum=c["momentum"].value, beta2=c["beta2"].value,
-                                      start=(c["x0"].value, c["y0"].value), steps=c["steps"].value,
-                                      noise=c["noise"].value, damping=c["damping"].value)
+        lr, momentum = c["lr"].value, c["momentum"].value
+        result = compute_trajectories(s, tuple(c["optimizers"].value), lr=lr, momentum=momentum,
+                                      beta2=c["beta2"].value, start=(c["x0"].value, c["y0"].value),
+                                      steps=c["steps"].value, noise=c["noise"].value, damping=c["damping"].value)
         box.result, box.figure = result, plot_trajectories(s, result)
-        readout.value = readout_html(s, result, lr=c["lr"].value, momentum=c["momentum"].value)
-        if in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
-            out.outputs = ()  # clear (clear_output(wait=True) stalls nbclient)
-            with out:
-                show_plotly(box.figure)
+        readout.value = (f"<small>Used: α = {lr:.4g}, β = {momentum:.4g}, β₂ = {c['beta2'].value:.4g}</small>"
+                         + readout_html(s, result, lr=lr, momentum=momentum))
+        redraw(out, box.figure)
 
     def use_optimal(momentum_too):
         s = current_surface() if c["surface"].value == "quadratic" else None
@@ -177,26 +183,19 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
         th = quadratic_theory(s.eigenvalues)
         values = {"lr": th["hb_lr_opt"] if momentum_too else th["gd_lr_opt"]}
         if momentum_too:
-            values["momentum"] = min(round(th["hb_momentum_opt"], 2), 0.99)
+            values["momentum"] = min(th["hb_momentum_opt"], 0.99)
         set_values(**values)
 
     def set_values(**values):
         """Set several controls (by name) and recompute once."""
-        hold["on"] = True
-        try:
+        with box.wiring.hold():
             for name, value in values.items():
                 c[name].value = value
-        finally:
-            hold["on"] = False
-        update()
 
     gd_button.on_click(lambda _: use_optimal(False))
     hb_button.on_click(lambda _: use_optimal(True))
-    for ctl in c.values():
-        ctl.observe(update, names="value")
     box.controls, box.buttons, box.set_values = c, (gd_button, hb_button), set_values
-    update()
-    return box
+    return wire(box, list(c.values()), update)
 
 
 def static_optimizer_figure(surfaces=("quadratic", "rosenbrock", "himmelblau", "saddle", "plateau"),

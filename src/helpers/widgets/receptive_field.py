@@ -348,61 +348,45 @@ def plot_erf_vs_depth(result: dict):
 # ------------------------------------------------------------------------------------- interactive layers
 def receptive_field_explorer(*, image=None):
     """Preset or layer list, layer slider, unit position; the field drawn on the photo (needs a live kernel)."""
+    import html
+
     import ipywidgets as widgets
 
-    from .display import wire
+    from .display import in_kernel, redraw, row, wire
 
     image = demo_image() if image is None else image
     net = widgets.Dropdown(options=list(PRESETS) + ["custom"], value="VGG-16", description="network")
-    spec = widgets.Text(value="conv3p1 conv3p1 pool2 conv3p2d2 conv3p4d4", description="layers")
+    spec = widgets.Text(value="conv3p1 conv3p1 pool2 conv3p2d2 conv3p4d4", description="layers",
+                        continuous_update=False)
     layer = widgets.IntSlider(value=0, min=0, max=20, description="layer", continuous_update=False)
-    row = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit row", continuous_update=False)
-    col = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit col", continuous_update=False)
+    unit_row = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit row",
+                                   continuous_update=False)
+    unit_col = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit col",
+                                   continuous_update=False)
     table, out = widgets.HTML(), widgets.Output()
-    box = widgets.VBox([widgets.HBox([net, spec]), widgets.HBox([layer, row, col]), out, table])
+    box = widgets.VBox([row(net, spec), row(layer, unit_row, unit_col), out, table])
 
-    state = {"busy": False}
-
-    def update(*_):
-        if state["busy"]:  # changing layer.max below fires an event of its own: draw once
-            return
-        state["busy"] = True
-        try:
-            draw()
-        finally:
-            state["busy"] = False
-
-    def draw():
+    def update():
         try:
             result = compute_receptive_field(net.value if net.value != "custom" else spec.value)
         except ValueError as err:
             result = {"rows": [], "error": str(err)}
         box.last_result = result
         if not result["rows"]:
-            out.outputs = ()
-            table.value = f"<pre>{result['error']}</pre>"
+            table.value = f"<pre style='color:#b00'>{html.escape(result['error'])}</pre>"
+            if in_kernel():
+                from IPython.display import clear_output
+
+                with out:
+                    clear_output()
             return
-        layer.max = len(result["rows"]) - 1
-        fig = plot_receptive_field(result, min(layer.value, layer.max), (row.value, col.value), image)
-        box.last_figure = fig
+        with box.wiring.quiet():  # a shorter network lowers layer.max and may move the slider: no second redraw
+            layer.max = len(result["rows"]) - 1
+        fig = plot_receptive_field(result, min(layer.value, layer.max), (unit_row.value, unit_col.value), image)
         table.value = f"<pre>{format_table(result)}</pre>"
-        _set_output(out, fig)
+        redraw(out, fig, owner=box)
 
-    return wire(box, (net, spec, layer, row, col), update)
-
-
-def _set_output(out, fig) -> None:
-    """Replace the Output widget's content by the figure, as a trait update (no output capture, which stalls
-    some notebook runners when it happens while the cell executes)."""
-    import json
-
-    from .display import figure_id
-
-    html = fig.to_html(full_html=False, include_plotlyjs=False, div_id=figure_id(fig), default_width="100%",
-                       default_height=f"{fig.layout.height or 480}px", config={"displaylogo": False})
-    data = {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": html,
-            "text/plain": f"<plotly figure: {fig.layout.title.text}>"}
-    out.outputs = ({"output_type": "display_data", "data": data, "metadata": {}},)
+    return wire(box, (net, spec, layer, unit_row, unit_col), update)
 
 
 def static_receptive_field(presets=("LeNet-5", "AlexNet", "VGG-16", "ResNet-18"), *, image=None,

@@ -249,7 +249,7 @@ def rnn_gradients_explorer():
     """Sliders for the spectral radius, length, forget-gate bias and clipping threshold (live kernel only)."""
     import ipywidgets as widgets
 
-    from .display import redraw, wire
+    from .display import redraw, row, wire
 
     rho = widgets.FloatSlider(
         value=1.0, min=0.5, max=3.0, step=0.05, description="rho", continuous_update=False
@@ -262,7 +262,7 @@ def rnn_gradients_explorer():
         value=1.0, base=10, min=-2, max=3, step=0.25, description="max_norm", continuous_update=False
     )
     out = widgets.Output()
-    box = widgets.VBox([widgets.HBox([rho, steps]), widgets.HBox([fbias, max_norm]), out])
+    box = widgets.VBox([row(rho, steps), row(fbias, max_norm), out])
 
     def update(*_):
         r = compute_rnn_gradients(

@@ -157,7 +157,10 @@ def cuda_status(torch_module=None) -> dict:
     if not available:
         return {"available": False, "device": None, "note": NO_CUDA_NOTE}
     name = torch_module.cuda.get_device_name(0)
-    return {"available": True, "device": name, "note": f"CUDA rows run on {name}"}
+    version = getattr(getattr(torch_module, "version", None), "cuda", None)
+    note = (f"CUDA rows run on {name}" + (f" (CUDA {version})" if version else "")
+            + "; float32 without TF32 unless a row says TF32, timers read after torch.cuda.synchronize()")
+    return {"available": True, "device": name, "cuda_version": version, "note": note}
 
 
 def machine_info() -> dict:

@@ -4,7 +4,8 @@ Each case draws float64 inputs once, then times (interleaved, see :mod:`bench.ha
 float64 (its own dtype) and in float32, our torch twin and the built-in in float32, forward only and forward +
 backward. Before timing, every row's output is compared with the built-in's, so a ratio never compares
 different computations. When a CUDA device is present the torch rows run on it too (with synchronisation) and
-report their speed-up over the CPU.
+report their speed-up over the CPU. CUDA rows compute in IEEE float32 like the CPU rows: TF32 (cuDNN's default for
+convolutions on Ampere and later GPUs) is switched off, and a separate row shows F.conv2d with TF32 on.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ class Case:
     numpy_dtypes: tuple = ("float64", "float32")
     backward: bool = True
     grad_args: tuple | None = None  # indices of the inputs that get gradients (default: all)
+    cuda_rows: dict | None = None  # extra torch rows measured on CUDA only (impl -> fn)
+    cuda_only: bool = False  # a size that only a GPU runs in the suite's time budget
 
 
 def _np_fns(fwd, bwd, arrays, case):
@@ -89,11 +92,12 @@ def run_case(case: Case, *, repeats: int, cuda: bool) -> list[dict]:
     arrays64 = case.make(rng)
     fns: dict[str, dict] = {"forward": {}, "forward+backward": {}}
     meta, outputs = {}, {}
-    devices = ["cpu"] + (["cuda"] if cuda else [])
+    devices = (["cpu"] if not case.cuda_only else []) + (["cuda"] if cuda else [])
     for device in devices:
         tensors = [torch.tensor(a, dtype=torch.float32 if a.dtype.kind == "f" else None, device=device)
                    for a in arrays64]
-        for impl, fn in case.torch.items():
+        rows = {**case.torch, **(case.cuda_rows or {})} if device == "cuda" else case.torch
+        for impl, fn in rows.items():
             key = f"{impl} [{device}]"
             fwd, both, outputs[key] = _torch_fns(fn, tensors, case, device)
             meta[key] = {"impl": impl, "kind": "built-in" if impl == case.reference else "ours (torch)",
@@ -121,8 +125,9 @@ def run_case(case: Case, *, repeats: int, cuda: bool) -> list[dict]:
             ref = stats[f"{case.reference} [{device}]"]["median_s"]
             ref_out = outputs[f"{case.reference} [{device}]"]
             row = {**meta[key], **s, "ratio": ratio(s["median_s"], ref), "agrees": _agree(outputs[key], ref_out)}
-            if device == "cuda":
-                row["speedup_vs_cpu"] = ratio(stats[key.replace("[cuda]", "[cpu]")]["median_s"], s["median_s"])
+            cpu_key = key.replace("[cuda]", "[cpu]")
+            if device == "cuda" and cpu_key in stats:
+                row["speedup_vs_cpu"] = ratio(stats[cpu_key]["median_s"], s["median_s"])
             rows.append(row)
         mode = "step" if case.suite == "optim" else mode
         blocks.append({"suite": case.suite, "group": case.group, "label": case.label, "mode": mode,
@@ -143,13 +148,25 @@ def _conv_case(label, n, c_in, c_out, hw, naive: bool) -> Case:
         "F.unfold + matmul (PyTorch's im2col)": _unfold_conv,
         "F.conv2d": lambda x, w, b: F.conv2d(x, w, b, padding=1),
     }
+    if naive is None:  # a GPU-sized layer: only the torch rows, only on CUDA
+        numpy = {}
     if naive:
         numpy = {"NumPy naive loops conv2d_naive_forward":
                  (lambda x, w, b: hn.conv2d_naive_forward(x, w, b, padding=1), hn.conv2d_naive_backward), **numpy}
         torch_rows = {"ours: ht.conv2d_naive (loops)": lambda x, w, b: ht.conv2d_naive(x, w, b, padding=1),
                       **torch_rows}
     return Case("conv", "conv2d", label, make, numpy, torch_rows, "F.conv2d",
-                numpy_dtypes=("float64",) if naive else ("float64", "float32"), backward=not naive)
+                numpy_dtypes=("float64",) if naive else ("float64", "float32"), backward=not naive,
+                cuda_rows={"F.conv2d with TF32 (cuDNN's default on this GPU)": _tf32_conv}, cuda_only=naive is None)
+
+
+def _tf32_conv(x, w, b):
+    """F.conv2d as cuDNN runs it by default on Ampere and later GPUs: inputs rounded to TF32 (10-bit mantissa)."""
+    torch.backends.cudnn.allow_tf32 = True
+    try:
+        return F.conv2d(x, w, b, padding=1)
+    finally:
+        torch.backends.cudnn.allow_tf32 = False
 
 
 def _unfold_conv(x, w, b):
@@ -159,13 +176,19 @@ def _unfold_conv(x, w, b):
     return (w.reshape(w.shape[0], -1) @ cols).reshape(n, w.shape[0], h, wd) + b.view(1, -1, 1, 1)
 
 
+def _window_view(x, k=2):
+    """The k×k, stride-k windows as a strided view (N, C, k, k, H/k, W/k): the alternative to F.unfold's copy."""
+    return ht.conv.im2col(x, (k, k), (k, k), (1, 1), (x.shape[2] // k, x.shape[3] // k))
+
+
 def _bn_make(rng):
     return [_normal(rng, 32, 32, 32, 32), 1 + 0.1 * _normal(rng, 32), 0.1 * _normal(rng, 32), np.zeros(32), np.ones(32)]
 
 
 def _lstm_builtin(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
-    # What nn.LSTM calls: (input, (h, c), weights, has_biases, layers, dropout, train, bidirectional, batch_first)
-    return torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, False, False, False)[0]
+    # What nn.LSTM calls: (input, (h, c), weights, has_biases, layers, dropout, train, bidirectional, batch_first).
+    # train=True: cuDNN's RNN backward refuses eval mode; with dropout 0 both modes compute the same thing.
+    return torch.lstm(x, (h0[None], c0[None]), [w_ih, w_hh, b_ih, b_hh], True, 1, 0.0, True, False, False)[0]
 
 
 def _lstm_make(rng, t=32, n=32, d=64, h=128):
@@ -222,10 +245,11 @@ def _optimizer_cases(size: int) -> list[Case]:
 
 def cases(quick: bool = False) -> list[Case]:
     """Every case, in the order of the book. ``quick`` shrinks nothing but the repeats (see run.py)."""
-    pool = lambda name, np_f, np_b, t_f, f_f: Case(
+    pool = lambda name, np_f, np_b, t_f, f_f, view_f: Case(
         "pool", name, "N=32, C=32, 32×32, 2×2 windows, stride 2", lambda rng: [_normal(rng, 32, 32, 32, 32)],
         {f"NumPy {np_f.__name__}": (lambda x: np_f(x, kernel_size=2), np_b)},
-        {f"ours: ht.{t_f.__name__}": lambda x: t_f(x, kernel_size=2), f"F.{f_f.__name__}": lambda x: f_f(x, 2)},
+        {f"ours: ht.{t_f.__name__} (unfold copy + reduction)": lambda x: t_f(x, kernel_size=2),
+         "strided view + reduction (no copy)": view_f, f"F.{f_f.__name__}": lambda x: f_f(x, 2)},
         f"F.{f_f.__name__}")
     return [
         Case("linear", "linear (affine)", "N=128, 512 → 256 features",
@@ -234,8 +258,11 @@ def cases(quick: bool = False) -> list[Case]:
              {"ours: ht.affine": ht.affine, "F.linear": F.linear}, "F.linear"),
         _conv_case("N=32, C 16→32, 32×32, 3×3, padding 1 (a typical layer)", 32, 16, 32, 32, naive=False),
         _conv_case("N=2, C 3→8, 16×16, 3×3, padding 1 (small: the naive loops)", 2, 3, 8, 16, naive=True),
-        pool("max_pool2d", hn.max_pool2d_forward, hn.max_pool2d_backward, ht.max_pool2d, F.max_pool2d),
-        pool("avg_pool2d", hn.avg_pool2d_forward, hn.avg_pool2d_backward, ht.avg_pool2d, F.avg_pool2d),
+        _conv_case("N=64, C 64→64, 56×56, 3×3, padding 1 (a ResNet layer; CUDA only)", 64, 64, 64, 56, naive=None),
+        pool("max_pool2d", hn.max_pool2d_forward, hn.max_pool2d_backward, ht.max_pool2d, F.max_pool2d,
+             lambda x: _window_view(x).max(dim=3).values.max(dim=2).values),
+        pool("avg_pool2d", hn.avg_pool2d_forward, hn.avg_pool2d_backward, ht.avg_pool2d, F.avg_pool2d,
+             lambda x: _window_view(x).mean(dim=(2, 3))),
         Case("batchnorm", "batch norm (spatial, training)", "N=32, C=32, 32×32", _bn_make,
              {"NumPy spatial_batch_norm_forward": (hn.spatial_batch_norm_forward, hn.spatial_batch_norm_backward)},
              {"ours: ht.spatial_batch_norm": ht.spatial_batch_norm,
@@ -267,9 +294,14 @@ SUITES = ("linear", "conv", "pool", "batchnorm", "lstm", "attention", "optim")
 
 
 def run(suites=SUITES, *, repeats: int = 15, cuda: bool = False, log=print) -> list[dict]:
-    """All result blocks of the chosen kernel suites."""
+    """All result blocks of the chosen kernel suites (CUDA rows in IEEE float32: TF32 off, see the docstring)."""
+    if cuda:
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
     blocks = []
     for case in cases():
+        if case.cuda_only and not cuda:
+            continue
         if case.suite in suites:
             log(f"  {case.group}: {case.label}")
             blocks += run_case(case, repeats=repeats, cuda=cuda)

@@ -23,7 +23,7 @@ from . import harness, report  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 KERNEL_SUITES = ("linear", "conv", "pool", "batchnorm", "lstm", "attention", "optim")
-SUITES = KERNEL_SUITES + ("widgets", "scaling", "notebooks", "book")
+SUITES = KERNEL_SUITES + ("training", "widgets", "scaling", "notebooks", "book")
 QUICK_SKIPS = ("notebooks", "book")
 
 
@@ -63,6 +63,11 @@ def measure(args, log=print) -> dict:
         log("layers")
         suites["kernels"] = kernels.run(kernel_suites, repeats=5 if args.quick else 15, cuda=cuda["available"],
                                         log=log)
+    if "training" in args.suites:
+        from . import training
+
+        log("training")
+        suites["training"] = training.run(quick=args.quick, cuda=cuda["available"], log=log)
     if "widgets" in args.suites:
         from . import widgets
 

@@ -32,7 +32,37 @@ def check_tensor(t, name: str, fn: str, ndim: int | None = None) -> torch.Tensor
 def pad2d(x, pads, value=0.0):
     """Pad the last two axes by ``((top, bottom), (left, right))`` (F.pad wants them in reverse order)."""
     (t, b), (l, r) = pads
+    if not (t or b or l or r):
+        return x  # nothing to pad: no copy
     return F.pad(x, (l, r, t, b), value=value)
+
+
+_GEOMETRY_CACHE: dict = {}
+
+
+def _key(value):
+    """A cache key that tells ``1``, ``1.0`` and ``True`` apart (they are equal in Python), also inside tuples."""
+    if isinstance(value, tuple):
+        return tuple, tuple(_key(v) for v in value)
+    hash(value)  # unhashable (a list): TypeError
+    return type(value), value
+
+
+def cached_geometry(geometry, *args, **kwargs):
+    """``geometry(*args, **kwargs)`` (shapes and hyperparameters in, output sizes out), remembered per call.
+
+    The geometry is plain-Python validation and arithmetic (tens of microseconds); a GPU kernel on a small
+    layer takes less, so a layer called in a training loop would otherwise wait for Python. Unhashable
+    arguments (a list for ``stride``) are computed every time; errors are never remembered."""
+    try:
+        key = (geometry, _key(args), _key(tuple(sorted(kwargs.items()))))
+    except TypeError:
+        return geometry(*args, **kwargs)
+    if key not in _GEOMETRY_CACHE:
+        if len(_GEOMETRY_CACHE) >= 4096:
+            _GEOMETRY_CACHE.clear()
+        _GEOMETRY_CACHE[key] = geometry(*args, **kwargs)
+    return _GEOMETRY_CACHE[key]
 
 
 def _check_conv_args(x, w, b, fn):
@@ -47,8 +77,9 @@ def conv2d_naive(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """Convolution by explicit loops over output pixels (all images and filters of a group at once). For teaching."""
     fn = "conv2d_naive"
     _check_conv_args(x, w, b, fn)
-    pads, (sh, sw), (dh, dw), (ho, wo) = conv_geometry(
-        tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    pads, (sh, sw), (dh, dw), (ho, wo) = cached_geometry(
+        conv_geometry, tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation,
+        groups=groups)
     x_pad = pad2d(x, pads)
     c_g, kh, kw = w.shape[1:]
     o_g = w.shape[0] // groups
@@ -83,8 +114,9 @@ def conv2d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """Convolution as im2col (a strided view, like ``unfold``) + one batched matmul per group. Arguments of ``F.conv2d``."""
     fn = "conv2d"
     _check_conv_args(x, w, b, fn)
-    pads, s, d, (ho, wo) = conv_geometry(
-        tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    pads, s, d, (ho, wo) = cached_geometry(
+        conv_geometry, tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation,
+        groups=groups)
     n, c_out = x.shape[0], w.shape[0]
     cols = im2col(pad2d(x, pads), tuple(w.shape[2:]), s, d, (ho, wo))  # (N, C_in, kH, kW, H_out, W_out)
     cols = cols.reshape(n, groups, -1, ho * wo)  # (N, G, C_in/G*kH*kW, L): the copy happens here

@@ -2,6 +2,11 @@
 
 Conventions of ``torch.nn.functional``: stride defaults to kernel_size, max pooling pads with ``-inf``,
 average pooling counts padded zeros. Autograd gives the backward passes.
+
+``F.unfold`` lays every window out as one column (a copy: kH·kW values per output), and one reduction over
+that axis pools them. A reduction over a strided *view* of the windows (no copy, as the convolution's
+:func:`~helpers.torch_impl.conv.im2col`) measured slower on the CPU: reducing axes of 2 or 3 elements that
+are not contiguous defeats the vectorised kernels, while the copy is cheap at pooling sizes.
 """
 
 from __future__ import annotations
@@ -11,14 +16,15 @@ import torch.nn.functional as F
 
 from helpers.conv_arithmetic import pair
 from helpers.numpy_impl.pool import pool_geometry
-from helpers.torch_impl.conv import check_tensor, pad2d
+from helpers.torch_impl.conv import cached_geometry, check_tensor, pad2d
 
 __all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d"]
 
 
 def _windows(x, fn, kernel_size, stride, padding, fill):
     check_tensor(x, "x", fn, 4)
-    k, s, p, (ho, wo) = pool_geometry(tuple(x.shape), fn, kernel_size=kernel_size, stride=stride, padding=padding)
+    k, s, p, (ho, wo) = cached_geometry(pool_geometry, tuple(x.shape), fn, kernel_size=kernel_size, stride=stride,
+                                        padding=padding)
     cols = F.unfold(pad2d(x, ((p[0], p[0]), (p[1], p[1])), fill), k, stride=s)  # (N, C*kH*kW, L)
     return cols.view(x.shape[0], x.shape[1], k[0] * k[1], ho, wo), k, s, p
 

@@ -16,7 +16,7 @@ NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -p tests.nbval_portable
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test test-portable unit nbval test-html test-colab chromium execute lint clean vendor freeze bench
+.PHONY: help setup book test test-portable unit nbval test-html test-colab chromium execute lint clean vendor freeze bench test-gpu
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
@@ -26,6 +26,7 @@ help:
 	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
 	@echo "make lint     ruff over src, tests, tools and the notebooks"
 	@echo "make bench    benchmarks (layers, widgets, scaling, chapters, build) into bench/results (< 10 min)"
+	@echo "make test-gpu on a GPU machine, with its own python3: device tests, every chapter, bench on CUDA"
 	@echo "make clean    remove build outputs and caches (keeps .venv)"
 
 setup: $(STAMP)
@@ -88,6 +89,12 @@ execute: $(STAMP)
 # Speed measurements, not tests: results (JSON, Markdown, plots) in bench/results, shown in the book's appendix.
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# On a machine with an NVIDIA GPU, with that machine's own python3 (torch with CUDA; no .venv, no registry):
+# the device tests, every chapter and the benchmarks on CUDA, results under $OUT or _build/gpu (README: GPU).
+# GPU_ARGS="--device cpu" is a dry run without a GPU.
+test-gpu:
+	PYTHONPATH=src:. $(PYTHON) tools/gpu_check.py $(GPU_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tests_html tools bench book

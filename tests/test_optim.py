@@ -42,7 +42,7 @@ def numpy_grads(params):
 
 def torch_loss(params):
     theta = torch.cat([p.reshape(-1) for p in params])
-    a, b = torch.from_numpy(A), torch.from_numpy(B)
+    a, b = torch.from_numpy(A).to(theta.device), torch.from_numpy(B).to(theta.device)
     return 0.5 * theta @ a @ theta + b @ theta + 0.05 * (theta**4).sum()
 
 

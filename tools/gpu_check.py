@@ -31,6 +31,8 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -89,17 +91,14 @@ def unpack_missing_wheels(site: Path, log) -> list[str]:
     if not wheels:
         log("no .whl/ folder: using only this machine's packages (run tools/gpu_wheels.sh where there is internet)")
         return []
-    site.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(site, ignore_errors=True)  # rebuilt every run: what is missing depends on the interpreter
+    site.mkdir(parents=True)
     unpacked = []
     for wheel in wheels:
-        dist = _dist_name(wheel)
-        marker = site / f".{wheel.name}.done"
-        if _installed(dist) and not marker.exists():
-            continue
-        if not marker.exists():
-            with zipfile.ZipFile(wheel) as zf:
-                zf.extractall(site)
-            marker.touch()
+        if _installed(_dist_name(wheel)):
+            continue  # the machine's own version wins; nothing of ours shadows it
+        with zipfile.ZipFile(wheel) as zf:
+            zf.extractall(site)
         unpacked.append(wheel.name)
     log(f"packages from .whl/ (unpacked into {site.relative_to(ROOT)}): "
         f"{', '.join(w.split('-')[0] for w in unpacked) or 'none needed (all present)'}")
@@ -148,7 +147,8 @@ def start(cmd: list[str], log_path: Path, env: dict) -> tuple[subprocess.Popen, 
     fh = open(log_path, "w", encoding="utf-8")
     fh.write("$ " + " ".join(cmd) + "\n\n")
     fh.flush()
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT), fh
+    # its own process group, so that a phase over its time limit is stopped with all its workers
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, start_new_session=True), fh
 
 
 def finish(proc: subprocess.Popen, fh, timeout: float) -> int | None:
@@ -156,7 +156,10 @@ def finish(proc: subprocess.Popen, fh, timeout: float) -> int | None:
     try:
         return proc.wait(timeout=max(1.0, timeout))
     except subprocess.TimeoutExpired:
-        proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         proc.wait()
         fh.write(f"\n*** stopped after the phase's time limit ({timeout:.0f} s)\n")
         return None
@@ -176,7 +179,7 @@ def main(argv=None) -> int:
     p.add_argument("--notebooks", default="", help="comma-separated notebook stems (default: every TOC chapter)")
     p.add_argument("--skip", default="", help="phases to skip: tests, notebooks, bench")
     p.add_argument("--out", type=Path, default=None, help="results folder (default: $OUT, else _build/gpu)")
-    p.add_argument("--budget", type=float, default=400.0, help="seconds for tests + notebooks (bench: 240 more)")
+    p.add_argument("--budget", type=float, default=330.0, help="seconds for tests + notebooks (bench: 180 more)")
     args = p.parse_args(argv)
     out = out_dir(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -227,7 +230,7 @@ def main(argv=None) -> int:
     if "bench" not in skip:
         cmd = [py, "-m", "bench.run", "--quick", "--only", BENCH_SUITES, "--out", str(out / "bench")]
         proc, fh = start(cmd, out / "bench.log", env)
-        code = finish(proc, fh, 240.0)
+        code = finish(proc, fh, 180.0)
         status["bench"] = "passed" if code == 0 else ("timed out" if code is None else f"FAILED (exit {code})")
         log(f"## bench: {status['bench']}; tables in bench/latest.md\n\n```\n{_tail(out / 'bench.log', 2)}\n```\n")
     ok = all(s == "passed" for s in status.values())

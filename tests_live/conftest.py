@@ -64,10 +64,13 @@ def pytest_terminal_summary(terminalreporter):
             first = f"{r.first.latency:6.2f}" if r.first.latency is not None else "     —"
             lines.append(f"{r.cell.id:<62} {first} s  {len(changes):3d}  "
                          + (f"{worst.latency:5.2f} s  {worst.action}" if worst else "—"))
-            lines += [f"    {m.latency:5.2f} s  {m.redraws} redraw(s)  {m.action}" for m in changes]
+            lines += [f"    {m.latency:5.2f} s  (kernel {m.kernel:5.2f} s)  {m.redraws} redraw(s)  {m.action}"
+                      if m.kernel is not None else f"    {m.latency:5.2f} s  {m.redraws} redraw(s)  {m.action}"
+                      for m in changes]
     if not lines:
         return
-    header = f"{'explorer':<62} {'cell run':>8}  {'n':>3}  slowest control change (limit {LATENCY_LIMIT} s)"
+    header = (f"{'explorer':<62} {'cell run':>8}  {'n':>3}  slowest control change (limit {LATENCY_LIMIT} s)\n"
+              "    per change: input event → figure drawn (kernel: → the figure's message reached the browser)")
     text = "\n".join([header, *lines])
     terminalreporter.write_sep("-", "input → redraw latency per explorer")
     terminalreporter.write_line(text)

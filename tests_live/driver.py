@@ -54,6 +54,8 @@ LISTEN_IOPUB = f"""() => {{
     window.__liveIopub = [];
     {_PANEL}.sessionContext.iopubMessage.connect((_, msg) => {{
         const c = msg.content, t = msg.header.msg_type;
+        if ((t === 'display_data' || t === 'update_display_data') && c.data && c.data['application/vnd.plotly.v1+json'])
+            window.__liveDisplayAt = window.__liveDisplayAt || performance.now();
         if (t === 'error') window.__liveIopub.push(`${{c.ename}}: ${{c.evalue}}`);
         else if (t === 'stream' && c.name === 'stderr') window.__liveIopub.push(`stderr: ${{c.text.slice(0, 2000)}}`);
     }});
@@ -76,7 +78,20 @@ WATCH = """(index) => {
         }
     });
     watch.observer.observe(area, {childList: true, subtree: true});
+    for (const gd of cell.querySelectorAll('.jp-RenderedPlotly')) gd.__liveOld = true;
     window.__liveWatch = watch;
+    window.__liveDisplayAt = null;
+    return performance.now();
+}"""
+
+# Cheap enough to poll while the browser draws: is there a figure, not there at WATCH time, that plotly finished?
+NEW_FIGURE = """(index) => {
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[index];
+    const done = gd => gd._fullLayout && gd.querySelector('.main-svg .infolayer') && !(gd._promises && gd._promises.length);
+    const fresh = Array.from(cell.querySelectorAll('.jp-OutputArea-output .jp-RenderedPlotly')).filter(gd => !gd.__liveOld);
+    const stderr = cell.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]');
+    return {drawn: fresh.length > 0 && fresh.every(done), now: performance.now(), displayAt: window.__liveDisplayAt,
+            problem: !!stderr};
 }"""
 
 # The explorer's state as the reader sees it: figures in the cell output, whether they are drawn, a signature of
@@ -162,7 +177,8 @@ class Measurement:
     """One control change: what was done, how long until the figure showed it, what went wrong."""
 
     action: str
-    latency: float | None = None
+    latency: float | None = None  # input event → new figure drawn (s)
+    kernel: float | None = None  # input event → the figure's display message reached the browser (s)
     redraws: int = 0
     problems: list[str] = field(default_factory=list)
 
@@ -243,8 +259,9 @@ class LiveNotebook:
     def probe(self, index: int) -> dict:
         return self.page.evaluate(PROBE, index)
 
-    def watch(self, index: int) -> None:
-        self.page.evaluate(WATCH, index)
+    def watch(self, index: int) -> float:
+        """Start counting redraws of cell ``index``; returns the browser's clock (ms)."""
+        return self.page.evaluate(WATCH, index)
 
     def controls(self, index: int) -> dict:
         return self.page.evaluate(CONTROLS, index)
@@ -252,42 +269,44 @@ class LiveNotebook:
     def run_explorer(self, index: int, timeout: float) -> Measurement:
         """Ctrl+Enter on the explorer's cell; the latency is until its first figure is drawn."""
         self.select(index)
-        self.watch(index)
         m = Measurement("run the cell (Ctrl+Enter)")
-        start = time.monotonic()
+        start = self.watch(index)
         self.page.keyboard.press("Control+Enter")
-        self._wait(index, lambda p: p["drawn"] >= 1 or p["problems"], timeout, m, start)
+        self._wait(index, timeout, m, start)
         return self._settle(index, m, timeout)
 
     def change(self, index: int, action: str, do, expect: str, timeout: float) -> Measurement:
-        """Perform ``do()`` (real input events) and wait for the redraw that ``expect`` says should follow:
+        """``do()`` performs real input events up to the last one, which it returns as a function: the latency is
+        measured from that event (a release, Enter, a click) to the new figure drawn. Then wait for what ``expect``
+        says should follow:
         ``"redraw"`` (exactly one new figure that differs from the last), ``"animate"`` (one or more, the last one
         differs) or ``"none"`` (nothing is redrawn)."""
         before = self.probe(index)
-        self.watch(index)
         m = Measurement(action)
-        start = time.monotonic()
-        do()
+        commit = do()  # everything before the last input event (the drag before the release, the typing before Enter)
+        start = self.watch(index)  # the clock starts at the last input event
+        commit()
         if expect == "none":
             time.sleep(0.5)
             self.wait_kernel_idle(timeout)
             return self._settle(index, m, timeout, expect_redraws=0)
-        self._wait(index, lambda p: (p["drawn"] >= 1 and p["signature"] != before["signature"]
-                                     and p["figures"] == p["drawn"]) or p["problems"], timeout, m, start)
+        self._wait(index, timeout, m, start)
         return self._settle(index, m, timeout, expect_redraws=1 if expect == "redraw" else None,
                             unchanged=before["signature"])
 
-    def _wait(self, index, done, timeout, m: Measurement, start: float) -> None:
-        deadline, messages = start + timeout, self.kernel_message_count()
+    def _wait(self, index, timeout, m: Measurement, start: float) -> None:
+        """Poll (cheaply) until a new figure is drawn; latencies in the browser's clock from ``start`` (ms)."""
+        deadline, messages = time.monotonic() + timeout, self.kernel_message_count()
         while time.monotonic() < deadline:
-            probe = self.probe(index)
-            if done(probe):
-                m.latency = time.monotonic() - start
+            probe = self.page.evaluate(NEW_FIGURE, index)
+            if probe["drawn"]:
+                m.latency = (probe["now"] - start) / 1000
+                m.kernel = (probe["displayAt"] - start) / 1000 if probe["displayAt"] else None
                 return
-            if self.kernel_message_count() > messages and self.kernel_status() == "idle":
+            if probe["problem"] or (self.kernel_message_count() > messages and self.kernel_status() == "idle"):
                 m.problems.append("no redraw: the kernel reported an error instead (see below)")
                 return
-            time.sleep(0.02)
+            time.sleep(0.01)
         m.problems.append(f"no redraw within {timeout:.0f} s")
 
     def _settle(self, index: int, m: Measurement, timeout: float, expect_redraws: int | None = 1,
@@ -295,7 +314,7 @@ class LiveNotebook:
         """Wait until the kernel is idle and the output quiet, then check the output."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.kernel_status() == "idle" and self.probe(index)["quietMs"] > 800:
+            if self.kernel_status() == "idle" and self.probe(index)["quietMs"] > 600:
                 break
             time.sleep(0.1)
         time.sleep(0.2)
@@ -342,9 +361,9 @@ def _xpath_literal(text: str) -> str:
     return "concat(" + ", \"'\", ".join(f"'{part}'" for part in text.split("'")) + ")"
 
 
-def drag_slider(nb: LiveNotebook, ctl, fraction: float | None = None) -> str:
-    """Press the mouse on the handle, move it by ``fraction`` of the track (default: a quarter, towards the side
-    with more room) and release it."""
+def drag_slider(nb: LiveNotebook, ctl, fraction: float | None = None):
+    """Press the mouse on the handle and move it by ``fraction`` of the track (default: a quarter, towards the side
+    with more room); the release is the last event."""
     ctl.scroll_into_view_if_needed()
     handle, track = ctl.locator(".noUi-handle").bounding_box(), ctl.locator(".noUi-base").bounding_box()
     x, y = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
@@ -354,20 +373,20 @@ def drag_slider(nb: LiveNotebook, ctl, fraction: float | None = None) -> str:
     nb.page.mouse.move(x, y)
     nb.page.mouse.down()
     nb.page.mouse.move(target, y, steps=6)
-    nb.page.mouse.up()
-    return f"drag by {fraction:+.2f} of the track"
+    return f"drag by {fraction:+.2f} of the track", nb.page.mouse.up
 
 
-def press_slider(nb: LiveNotebook, ctl, presses: int) -> str:
-    """Focus the handle and press the arrow keys (one step each)."""
+def press_slider(nb: LiveNotebook, ctl, presses: int):
+    """Focus the handle and press an arrow key ``presses`` times (one step each)."""
     ctl.scroll_into_view_if_needed()
     ctl.locator(".noUi-handle").focus()
-    for _ in range(abs(presses)):
-        nb.page.keyboard.press("ArrowRight" if presses > 0 else "ArrowLeft")
-    return f"{abs(presses)}× {'→' if presses > 0 else '←'}"
+    key = "ArrowRight" if presses > 0 else "ArrowLeft"
+    for _ in range(abs(presses) - 1):
+        nb.page.keyboard.press(key)
+    return f"{abs(presses)}× {'→' if presses > 0 else '←'}", lambda: nb.page.keyboard.press(key)
 
 
-def choose(nb: LiveNotebook, ctl, option: str | None = None) -> str:
+def choose(nb: LiveNotebook, ctl, option: str | None = None):
     """Pick an option of a dropdown: click it open, arrow keys to ``option`` (or the next one), Enter."""
     select = ctl.locator("select")
     select.scroll_into_view_if_needed()
@@ -377,27 +396,25 @@ def choose(nb: LiveNotebook, ctl, option: str | None = None) -> str:
     select.click()  # opens the list
     for _ in range(abs(target - current)):
         nb.page.keyboard.press("ArrowDown" if target > current else "ArrowUp")
-    nb.page.keyboard.press("Enter")
-    return f"choose '{options[target]}'"
+    return f"choose '{options[target]}'", lambda: nb.page.keyboard.press("Enter")
 
 
-def toggle(nb: LiveNotebook, ctl, option: str) -> str:
+def toggle(nb: LiveNotebook, ctl, option: str):
     """Ctrl+click an option of a multiple selection."""
-    ctl.locator("option").filter(has_text=option).first.click(modifiers=["Control"])
-    return f"ctrl+click '{option}'"
+    item = ctl.locator("option").filter(has_text=option).first
+    item.scroll_into_view_if_needed()
+    return f"ctrl+click '{option}'", lambda: item.click(modifiers=["Control"])
 
 
-def type_text(nb: LiveNotebook, ctl, text: str) -> str:
-    """Select the text field's content, type ``text`` and press Enter."""
+def type_text(nb: LiveNotebook, ctl, text: str):
+    """Select the text field's content, type ``text``; Enter is the last event."""
     box = ctl.locator("input, textarea").first
     box.click(click_count=3)
     nb.page.keyboard.press("Control+a")
     nb.page.keyboard.type(text)
-    nb.page.keyboard.press("Enter")
-    return f"type '{text}' + Enter"
+    return f"type '{text}' + Enter", lambda: nb.page.keyboard.press("Enter")
 
 
-def click(nb: LiveNotebook, ctl) -> str:
+def click(nb: LiveNotebook, ctl):
     ctl.scroll_into_view_if_needed()
-    ctl.click()
-    return "click"
+    return "click", ctl.click

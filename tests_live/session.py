@@ -135,7 +135,8 @@ class LiveSession:
             action = {"name": ""}
 
             def do(step=step, ctl=ctl, action=action):
-                action["name"] = perform(nb, ctl, step)
+                action["name"], commit = perform(nb, ctl, step)
+                return commit
 
             m = nb.change(index, f"{step.kind} '{step.label}'", do, step.expect, timeout=REDRAW_TIMEOUT)
             m.action += f" ({action['name']})"
@@ -153,7 +154,8 @@ def default_plan(controls: list[dict]) -> list[Step]:
     return [Step(c["kind"], c["label"]) for c in controls]
 
 
-def perform(nb: LiveNotebook, ctl, step: Step) -> str:
+def perform(nb: LiveNotebook, ctl, step: Step):
+    """Real input events on ``ctl`` up to the last one; returns (what was done, the last event as a function)."""
     kind, action = step.kind, step.action or ()
     if kind == "slider":
         if action and action[0] == "keys":

@@ -198,6 +198,8 @@ def loss_explorer():
     delta = widgets.FloatSlider(value=1.0, min=0.1, max=5.0, step=0.1, description="Huber δ",
                                 continuous_update=False)
     out = widgets.Output()
+    for slider in (outlier, wrong, delta):
+        slider.style.description_width = "initial"  # the whole label ("wrong logit z" is longer than the default)
     box = widgets.VBox([row(outlier, wrong, delta), out])
 
     def update(*_):

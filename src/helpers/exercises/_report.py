@@ -13,6 +13,24 @@ def report(ok: bool, name: str, detail: str = "") -> bool:
     return bool(ok)
 
 
+def not_attempted(name: str, task: str = "", *, why: str = "") -> None:
+    """The verdict on an untouched stub (a function whose body is ``...``, or an answer still ``None``).
+
+    Prints what to do instead of a ❌ and returns ``None`` (falsy, so ``if check(...)`` reads as "not yet"),
+    which leaves nothing but this line in the stored output of an exercise cell.
+    """
+    print(f"⬜ {name}: not attempted yet{f' ({why})' if why else ''}. {task}".rstrip())
+
+
+def not_attempted(name: str, todo: str) -> bool:
+    """The reader's stub is still untouched (it returned None): say what to do, and return False.
+
+    A chapter stores this line as the output of its exercise cells, so it must be plain text (no exception).
+    """
+    print(f"⏳ {name}: not attempted yet. {todo}".rstrip())
+    return False
+
+
 def call(fn, *args, name: str, convert=None, what: str = "your function"):
     """Run the reader's ``fn(*args)`` (then ``convert`` on its result) and return ``(True, result)``.
 
@@ -24,6 +42,28 @@ def call(fn, *args, name: str, convert=None, what: str = "your function"):
         return True, (result if convert is None else convert(result))
     except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
         report(False, name, f"{what} raised {type(err).__name__}: {err}")
+        return False, None
+
+
+def attempt(fn, *args, name: str, task: str = "", convert=None, what: str = "your function"):
+    """Run the reader's ``fn(*args)`` like :func:`call`, telling an untouched stub apart from a wrong answer.
+
+    Returns ``(state, result)``: state ``True`` when it ran (``result`` converted), ``False`` when it raised (❌
+    printed), ``None`` when it returned ``None`` (the stub's ``...`` body: :func:`not_attempted` printed with
+    ``task``). A checker continues only ``if state``, and otherwise returns ``state``.
+    """
+    ok, result = call(fn, *args, name=name, what=what)
+    if not ok:
+        return False, None
+    if result is None:
+        not_attempted(name, task, why=f"{what} returns None")
+        return None, None
+    if convert is None:
+        return True, result
+    try:
+        return True, convert(result)
+    except Exception as err:  # noqa: BLE001 - the reader's result may be of any type
+        report(False, name, f"{what} returned {type(result).__name__}, which could not be read as expected: {err}")
         return False, None
 
 

@@ -22,15 +22,6 @@ def not_attempted(name: str, task: str = "", *, why: str = "") -> None:
     print(f"⬜ {name}: not attempted yet{f' ({why})' if why else ''}. {task}".rstrip())
 
 
-def not_attempted(name: str, todo: str) -> bool:
-    """The reader's stub is still untouched (it returned None): say what to do, and return False.
-
-    A chapter stores this line as the output of its exercise cells, so it must be plain text (no exception).
-    """
-    print(f"⏳ {name}: not attempted yet. {todo}".rstrip())
-    return False
-
-
 def call(fn, *args, name: str, convert=None, what: str = "your function"):
     """Run the reader's ``fn(*args)`` (then ``convert`` on its result) and return ``(True, result)``.
 

@@ -120,3 +120,26 @@ def check_dim(dim, ndim: int, name: str, func: str) -> int:
         raise ValueError(f"The {name!r} argument of {func} must be an int in [{-ndim}, {ndim - 1}] "
                          f"for an input with {ndim} dimensions. Got {dim!r} instead.")
     return dim % ndim
+
+
+def check_train_call(net, x, y, *, net_type, shuffle, loss, epochs, batch_size, lr, val, func: str = "train") -> int:
+    """Every argument check of the two ``train`` loops in one call; returns the number of examples.
+
+    ``net_type`` is the class ``net`` must be (the NumPy ``Module`` or ``torch.nn.Module``: tensors are expected
+    with the latter); ``shuffle`` is ``(name, value, type)`` of the optional random source that reorders the
+    examples every epoch (``("rng", rng, np.random.Generator)`` or ``("generator", g, torch.Generator)``).
+    """
+    from .training import check_train_args  # the loops' shared checks (training imports this module)
+
+    tensor = net_type.__module__.startswith("torch")
+    if not isinstance(net, net_type):
+        what = "torch.nn.Module" if tensor else "helpers.numpy_impl.nets.Module"
+        raise TypeError(f"The 'net' argument of {func} must be a {what}. Got {type(net).__name__} instead.")
+    check_array(x, "x", func, tensor=tensor)
+    check_array(y, "y", func, tensor=tensor, kind="any")
+    n = check_train_args(func, x, y, loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, val=val)
+    name, value, kind = shuffle
+    if value is not None and not isinstance(value, kind):
+        what = "torch.Generator" if tensor else "np.random.Generator"
+        raise TypeError(f"The {name!r} argument of {func} must be None or a {what}. Got {value!r} instead.")
+    return n

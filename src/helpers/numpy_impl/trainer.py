@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_real
-from ..training import LOSSES, History, ProgressLine, check_train_args
+from .._validation import check_real, check_train_call
+from ..training import LOSSES, History, ProgressLine
 from .losses import (
     binary_cross_entropy_with_logits_backward,
     binary_cross_entropy_with_logits_forward,
@@ -68,15 +68,8 @@ def train(net: Module, x, y, *, loss: str = "cross_entropy", epochs: int = 10, b
     an optimizer of :mod:`helpers.numpy_impl.optim` built on ``net.parameters()`` is used instead when given.
     ``val=(x_val, y_val)`` adds validation metrics after every epoch.
     """
-    if not isinstance(net, Module):
-        raise TypeError(f"The 'net' argument of train must be a helpers.numpy_impl.nets.Module. "
-                        f"Got {type(net).__name__} instead.")
-    check_array(x, "x", "train")
-    check_array(y, "y", "train", kind="any")
-    n = check_train_args("train", x, y, loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, val=val)
-    if rng is not None and not isinstance(rng, np.random.Generator):
-        raise TypeError("The 'rng' argument of train must be None or a np.random.Generator. Got "
-                        f"{rng!r} instead.")
+    n = check_train_call(net, x, y, net_type=Module, shuffle=("rng", rng, np.random.Generator), loss=loss,
+                         epochs=epochs, batch_size=batch_size, lr=lr, val=val)
     loss_forward, loss_backward = _LOSS_PAIRS[loss]
     batch_size = n if batch_size is None else batch_size
     history, bar = History(), ProgressLine(progress)

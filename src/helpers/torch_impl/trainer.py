@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_array, check_real
-from ..training import LOSSES, History, ProgressLine, check_train_args
+from .._validation import check_real, check_train_call
+from ..training import LOSSES, History, ProgressLine
 
 __all__ = ["sgd_update", "loss_and_accuracy", "evaluate", "train"]
 
@@ -63,15 +63,8 @@ def train(net: torch.nn.Module, x, y, *, loss: str = "cross_entropy", epochs: in
     every epoch; ``None`` keeps their order. Without ``optimizer`` the update is plain SGD with ``lr``.
     ``val=(x_val, y_val)`` adds validation metrics after every epoch.
     """
-    if not isinstance(net, torch.nn.Module):
-        raise TypeError("The 'net' argument of train must be a torch.nn.Module. Got "
-                        f"{type(net).__name__} instead.")
-    check_array(x, "x", "train", tensor=True)
-    check_array(y, "y", "train", tensor=True, kind="any")
-    n = check_train_args("train", x, y, loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, val=val)
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"The 'generator' argument of train must be None or a torch.Generator. "
-                        f"Got {generator!r} instead.")
+    n = check_train_call(net, x, y, net_type=torch.nn.Module, shuffle=("generator", generator, torch.Generator),
+                         loss=loss, epochs=epochs, batch_size=batch_size, lr=lr, val=val)
     loss_fn = _LOSS_FNS[loss]
     batch_size = n if batch_size is None else batch_size
     history, bar = History(), ProgressLine(progress)

@@ -110,18 +110,8 @@ def _penalty(model, l1: float, l2: float):
     return total
 
 
-def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2: float = 0.0,
-            optimizer: str = "lbfgs", steps: int = 300, lr: float = 1e-2, seed: int = 0, device=None) -> FitResult:
-    """Fit an MLP ``1 -> hidden... -> 1`` to ``(x, y)`` (both ``(n, 1)``) by full-batch minimisation of
-
-    ``mean((f(x) - y)^2) + l1 * sum|W| + l2 * sum W^2`` (weight matrices only).
-
-    ``optimizer="lbfgs"`` runs L-BFGS with a strong-Wolfe line search for at most ``steps`` iterations (the
-    objective must be smooth: not with ``l1``); ``"adam"`` runs ``steps`` Adam steps with learning rate
-    ``lr``. Adam follows a subgradient of the L1 term (``sign(w)``, 0 at 0), so weights that L1 pushes to
-    zero end up tiny and jittering around 0, not exactly 0. The model is initialised on the CPU and trained on
-    ``device`` (default: the CPU).
-    """
+def _check_fit_args(x, y, hidden, l1, l2, optimizer, steps, lr):
+    """The checks of :func:`fit_mlp`; returns ``(sizes, l1, l2, steps, lr)`` as numbers."""
     check_array(x, "x", "fit_mlp", ndim=2)
     check_array(y, "y", "fit_mlp", ndim=2)
     if x.shape[0] != y.shape[0] or x.shape[0] == 0:
@@ -136,6 +126,22 @@ def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2
         raise ValueError("fit_mlp: the L1 penalty is not differentiable at 0, which breaks L-BFGS's line "
                          f"search; use optimizer='adam'. Got optimizer={optimizer!r} with l1={l1}.")
     sizes = (x.shape[1], *[check_int(h, "hidden", "fit_mlp", low=1) for h in hidden], y.shape[1])
+    return sizes, l1, l2, steps, lr
+
+
+def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2: float = 0.0,
+            optimizer: str = "lbfgs", steps: int = 300, lr: float = 1e-2, seed: int = 0, device=None) -> FitResult:
+    """Fit an MLP ``1 -> hidden... -> 1`` to ``(x, y)`` (both ``(n, 1)``) by full-batch minimisation of
+
+    ``mean((f(x) - y)^2) + l1 * sum|W| + l2 * sum W^2`` (weight matrices only).
+
+    ``optimizer="lbfgs"`` runs L-BFGS with a strong-Wolfe line search for at most ``steps`` iterations (the
+    objective must be smooth: not with ``l1``); ``"adam"`` runs ``steps`` Adam steps with learning rate
+    ``lr``. Adam follows a subgradient of the L1 term (``sign(w)``, 0 at 0), so weights that L1 pushes to
+    zero end up tiny and jittering around 0, not exactly 0. The model is initialised on the CPU and trained on
+    ``device`` (default: the CPU).
+    """
+    sizes, l1, l2, steps, lr = _check_fit_args(x, y, hidden, l1, l2, optimizer, steps, lr)
     dev = resolve_device(device)
     model = build_mlp(sizes, activation=activation, seed=seed).to(dev)
     xt, yt = (torch.as_tensor(a, dtype=torch.float64).to(dev) for a in (x, y))

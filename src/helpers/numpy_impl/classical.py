@@ -92,19 +92,26 @@ def _vote(neighbour_labels, n_classes: int):
     return counts.argmax(axis=1)  # argmax returns the first maximum
 
 
+def _check_knn_args(x_train, y_train, x_query, k, metric, where: str) -> None:
+    _check_matrix(x_train, "x_train", where)
+    _check_labels(y_train, x_train.shape[0], "y_train", where)
+    _check_matrix(x_query, "x_query", where, cols=x_train.shape[1])
+    _check_int(k, "k", where, high=x_train.shape[0])
+    _check_choice(metric, "metric", where, METRICS)
+
+
 def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
     """Predict the label of each row of ``x_query`` by a majority vote of its ``k`` nearest training points.
 
     ``x_train`` (N, D), ``y_train`` (N,) integer labels, ``x_query`` (M, D) -> labels (M,).
     "Training" a kNN classifier is just storing the data; all work happens here.
     """
-    _check_matrix(x_train, "x_train", "knn_predict")
-    _check_labels(y_train, x_train.shape[0], "y_train", "knn_predict")
-    _check_matrix(x_query, "x_query", "knn_predict", cols=x_train.shape[1])
-    _check_int(k, "k", "knn_predict", high=x_train.shape[0])
-    _check_choice(metric, "metric", "knn_predict", METRICS)
-    labels = _neighbour_labels(x_train, y_train, x_query, k, metric)
-    return _vote(labels, int(y_train.max()) + 1)
+    _check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
+    dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N): every query to every training point
+    nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]  # (M, k) indices, nearest first (ties: training order)
+    labels = y_train[nearest]  # (M, k) the labels of the k nearest neighbours
+    votes = (labels[:, :, None] == np.arange(int(y_train.max()) + 1)).sum(axis=1)  # (M, C) votes per class
+    return votes.argmax(axis=1)  # the most votes; a tie goes to the smallest label (as in scikit-learn)
 
 
 def _accuracies(x_train, y_train, x_val, y_val, ks, metric):

@@ -53,6 +53,12 @@ def _check_positive(value, name: str, where: str, *, allow_zero: bool = False) -
 
 
 # ---- linear regression ---------------------------------------------------------------------------------------
+def _check_regression_args(x, y, solver, where: str) -> None:
+    _check_matrix(x, "x", where)
+    _check_targets(y, x.shape[0], "y", where)
+    _check_choice(solver, "solver", where, SOLVERS)
+
+
 def linear_regression_fit(x, y, *, solver: str = "lstsq"):
     """Least-squares fit of ``y ≈ x @ w + b``; ``x`` (N, D), ``y`` (N,) -> ``(w (D,), b)``.
 
@@ -66,9 +72,7 @@ def linear_regression_fit(x, y, *, solver: str = "lstsq"):
     * ``"inverse"``: the textbook formula (XᵀX)⁻¹Xᵀy with an explicit inverse; slower and the least
       accurate. Only here to compare.
     """
-    _check_matrix(x, "x", "linear_regression_fit")
-    _check_targets(y, x.shape[0], "y", "linear_regression_fit")
-    _check_choice(solver, "solver", "linear_regression_fit", SOLVERS)
+    _check_regression_args(x, y, solver, "linear_regression_fit")
     xb = np.concatenate([np.ones((x.shape[0], 1)), x], axis=1)  # (N, D + 1)
     if solver == "lstsq":
         theta = np.linalg.lstsq(xb, y, rcond=None)[0]

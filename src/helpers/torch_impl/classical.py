@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import torch
 
-from ..numpy_impl.classical import METRICS, _check_choice, _check_int, _check_labels, _check_matrix, _shape
+from ..numpy_impl.classical import (
+    METRICS, _check_choice, _check_int, _check_knn_args, _check_labels, _check_matrix, _shape,
+)
 
 __all__ = [
     "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
@@ -43,13 +45,13 @@ def _vote(neighbour_labels, n_classes: int):
 
 def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
     """Majority vote of the ``k`` nearest training points for each row of ``x_query`` -> labels (M,)."""
-    _check_matrix(x_train, "x_train", "knn_predict")
-    _check_labels(y_train, x_train.shape[0], "y_train", "knn_predict")
-    _check_matrix(x_query, "x_query", "knn_predict", cols=x_train.shape[1])
-    _check_int(k, "k", "knn_predict", high=x_train.shape[0])
-    _check_choice(metric, "metric", "knn_predict", METRICS)
-    labels = _neighbour_labels(x_train, y_train, x_query, k, metric)
-    return _vote(labels, int(y_train.max()) + 1)
+    _check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
+    dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N): every query to every training point
+    nearest = torch.argsort(dist, dim=1, stable=True)[:, :k]  # (M, k) indices, nearest first (ties: training order)
+    labels = y_train[nearest]  # (M, k) the labels of the k nearest neighbours
+    classes = torch.arange(int(y_train.max()) + 1, device=labels.device)
+    votes = (labels[:, :, None] == classes).sum(dim=1)  # (M, C) votes per class
+    return votes.argmax(dim=1)  # the first maximum: a tie goes to the smallest label
 
 
 def _accuracies(x_train, y_train, x_val, y_val, ks, metric):

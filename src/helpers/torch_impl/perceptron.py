@@ -18,6 +18,20 @@ def _check_xy(x, y, where: str) -> None:
         raise ValueError(f"The 'y' argument of {where} must have shape ({x.shape[0]},). Got {getattr(y, 'shape', type(y))}.")
 
 
+def _check_fit_args(x, y, epochs, lr) -> None:
+    _check_xy(x, y, "perceptron_fit")
+    if not bool(torch.all((y == 1) | (y == -1))):
+        raise ValueError("The 'y' argument of perceptron_fit must contain only -1 and +1.")
+    _check_steps(epochs, "epochs", "perceptron_fit")
+    if not lr > 0:
+        raise ValueError(f"The 'lr' argument of perceptron_fit must be > 0. Got {lr!r} instead.")
+
+
+def _check_steps(value, name: str, where: str) -> None:
+    if not isinstance(value, int) or value < 1:
+        raise ValueError(f"The '{name}' argument of {where} must be an int >= 1. Got {value!r} instead.")
+
+
 def perceptron_predict(x, w, b):
     """Labels in {-1, +1} of a linear threshold unit; ``x`` (N, D), ``w`` (D,), ``b`` scalar."""
     return torch.where(x @ w + b > 0, 1.0, -1.0).to(x.dtype)
@@ -25,13 +39,7 @@ def perceptron_predict(x, w, b):
 
 def perceptron_fit(x, y, *, epochs: int = 20, lr: float = 1.0):
     """Train a perceptron in a fixed sample order; return ``(w, b, mistakes_per_epoch)``."""
-    _check_xy(x, y, "perceptron_fit")
-    if not bool(torch.all((y == 1) | (y == -1))):
-        raise ValueError("The 'y' argument of perceptron_fit must contain only -1 and +1.")
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"The 'epochs' argument of perceptron_fit must be an int >= 1. Got {epochs!r} instead.")
-    if not lr > 0:
-        raise ValueError(f"The 'lr' argument of perceptron_fit must be > 0. Got {lr!r} instead.")
+    _check_fit_args(x, y, epochs, lr)
     w = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
     b = torch.zeros((), dtype=x.dtype, device=x.device)
     mistakes = []
@@ -54,8 +62,7 @@ def two_layer_predict(x, w1, b1, w2, b2):
 def two_layer_fit(x, y, w1, b1, w2, b2, *, lr: float = 1.0, steps: int = 2000):
     """Full-batch gradient descent on mean BCE with autograd; labels in {0, 1}. Returns ``(params, losses)``."""
     _check_xy(x, y, "two_layer_fit")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"The 'steps' argument of two_layer_fit must be an int >= 1. Got {steps!r} instead.")
+    _check_steps(steps, "steps", "two_layer_fit")
     params = [p.detach().clone().requires_grad_(True) for p in (w1, b1, w2, b2)]
     losses = []
     for _ in range(steps):

@@ -9,7 +9,13 @@ from __future__ import annotations
 import torch
 
 from ..numpy_impl.classical import (
-    METRICS, _check_choice, _check_int, _check_knn_args, _check_labels, _check_matrix, _shape,
+    METRICS,
+    _check_choice,
+    _check_int,
+    _check_knn_args,
+    _check_labels,
+    _check_matrix,
+    _shape,
 )
 
 __all__ = [

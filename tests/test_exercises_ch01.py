@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from helpers.exercises import ch01
-
 from tests.notebook_solutions import exercise_outputs, solutions
 
 NOTEBOOK = "01_introduction.ipynb"

@@ -16,13 +16,14 @@ NOTEBOOKS = $(shell $(BIN)/python tools/toc.py)
 NBVAL_FLAGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 -p tests.nbval_portable
 XDIST := -n 2 --dist loadscope
 
-.PHONY: help setup book test test-portable unit nbval test-html test-colab chromium execute lint clean vendor freeze bench test-gpu
+.PHONY: help setup book test test-portable unit nbval test-html test-live test-colab chromium execute lint clean vendor freeze bench test-gpu
 
 help:
 	@echo "make book     set up .venv and build the HTML book into _build/html"
 	@echo "make test     set up .venv and run the unit tests and nbval over every notebook"
 	@echo "make test-portable  nbval again with other CPU float kernels forced (the outputs must not depend on them)"
 	@echo "make test-html build the book, then test it in Chromium offline (links, console, math, sliders, Colab)"
+	@echo "make test-live run every live explorer in JupyterLab from Chromium: real input, one redraw, layout, latency"
 	@echo "make execute  re-run notebooks in place (NB=book/01_introduction.ipynb for one)"
 	@echo "make lint     ruff over src, tests, tools and the notebooks"
 	@echo "make bench    benchmarks (layers, widgets, scaling, chapters, build) into bench/results (< 10 min)"
@@ -65,6 +66,11 @@ test-portable: $(STAMP)
 test-html: book chromium
 	$(BIN)/python -m pytest tests_html -q
 
+# The live explorers where readers use them: JupyterLab (pinned) on loopback, each chapter's cells run from the
+# Run menu and the keyboard in Chromium, every control moved with real input events (tests_live/, see README).
+test-live: $(STAMP) chromium
+	$(BIN)/python -m pytest tests_live -q -p no:cacheprovider
+
 chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "Installing Debian's chromium for the browser tests"; \
@@ -97,7 +103,7 @@ test-gpu:
 	PYTHONPATH=src:. $(PYTHON) tools/gpu_check.py $(GPU_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests tests_html tools bench book
+	$(BIN)/ruff check src tests tests_html tests_live tools bench book
 
 clean:
 	rm -rf _build _vendor _vendor_extra .pytest_cache .ruff_cache .hypothesis

@@ -11,6 +11,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 # ---------------------------------------------------------------------------------------------- observers (JS)
 _PANEL = "(window.jupyterapp && window.jupyterapp.shell.currentWidget)"
 
@@ -47,6 +49,16 @@ CELL_ERRORS = f"""([start, stop]) => {{
 }}"""
 
 ACTIVE_CELL = f"() => {_PANEL}.content.activeCellIndex"
+
+# NEW_FIGURE as a wait condition: the probe once a new figure is drawn, or once the kernel, idle again, has sent an
+# error or stderr (message count above `messages`); false (keep waiting) otherwise.
+WAIT_DRAWN = f"""([index, messages]) => {{
+    const probe = (__NEW_FIGURE__)(index);
+    if (probe.drawn) return probe;
+    const w = {_PANEL}, k = w.sessionContext.session && w.sessionContext.session.kernel;
+    if (probe.problem || (window.__liveIopub.length > messages && k && k.status === 'idle')) return probe;
+    return false;
+}}"""
 
 # Record every error and stderr message the kernel sends, whatever the front end does with it (a widget callback
 # that raises outside an Output widget goes to JupyterLab's log console, which a reader rarely opens).
@@ -93,6 +105,7 @@ NEW_FIGURE = """(index) => {
     return {drawn: fresh.length > 0 && fresh.every(done), now: performance.now(), displayAt: window.__liveDisplayAt,
             problem: !!stderr};
 }"""
+WAIT_DRAWN = WAIT_DRAWN.replace("__NEW_FIGURE__", NEW_FIGURE)
 
 # The explorer's state as the reader sees it: figures in the cell output, whether they are drawn, a signature of
 # what they show, stderr/error text in the output, and how many figures were added since WATCH.
@@ -295,19 +308,21 @@ class LiveNotebook:
                             unchanged=before["signature"])
 
     def _wait(self, index, timeout, m: Measurement, start: float) -> None:
-        """Poll (cheaply) until a new figure is drawn; latencies in the browser's clock from ``start`` (ms)."""
-        deadline, messages = time.monotonic() + timeout, self.kernel_message_count()
-        while time.monotonic() < deadline:
-            probe = self.page.evaluate(NEW_FIGURE, index)
-            if probe["drawn"]:
-                m.latency = (probe["now"] - start) / 1000
-                m.kernel = (probe["displayAt"] - start) / 1000 if probe["displayAt"] else None
-                return
-            if probe["problem"] or (self.kernel_message_count() > messages and self.kernel_status() == "idle"):
-                m.problems.append("no redraw: the kernel reported an error instead (see below)")
-                return
-            time.sleep(0.01)
-        m.problems.append(f"no redraw within {timeout:.0f} s")
+        """Wait, inside the browser (checked every animation frame, no round trips that would compete with the
+        drawing), until a new figure is drawn or the kernel reports an error; latencies from ``start`` (ms)."""
+        messages = self.kernel_message_count()
+        try:
+            handle = self.page.wait_for_function(WAIT_DRAWN, arg=[index, messages], polling="raf",
+                                                 timeout=timeout * 1000)
+        except PlaywrightTimeout:
+            m.problems.append(f"no redraw within {timeout:.0f} s")
+            return
+        probe = handle.json_value()
+        if not probe["drawn"]:
+            m.problems.append("no redraw: the kernel reported an error instead (see below)")
+            return
+        m.latency = (probe["now"] - start) / 1000
+        m.kernel = (probe["displayAt"] - start) / 1000 if probe["displayAt"] else None
 
     def _settle(self, index: int, m: Measurement, timeout: float, expect_redraws: int | None = 1,
                 unchanged: str | None = None) -> Measurement:
@@ -332,10 +347,18 @@ class LiveNotebook:
         return m
 
     def screenshot(self, index: int, path) -> None:
-        cell = self.cell(index)
-        cell.scroll_into_view_if_needed()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cell.screenshot(path=str(path))
+        """The whole cell (input, controls, figure): the window is made tall enough for it, at the same width."""
+        cell, size = self.cell(index), self.page.viewport_size
+        height = cell.evaluate("e => e.getBoundingClientRect().height")
+        self.page.set_viewport_size({"width": size["width"], "height": int(min(max(size["height"], height + 150), 4000))})
+        try:
+            self.page.wait_for_timeout(300)  # let the layout settle
+            cell.scroll_into_view_if_needed()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            cell.screenshot(path=str(path))
+        finally:
+            self.page.set_viewport_size(size)
+            self.page.wait_for_timeout(200)
 
 
 # ---------------------------------------------------------------------------------------------- real input

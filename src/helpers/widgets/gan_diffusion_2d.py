@@ -72,12 +72,14 @@ def _scatter(points, *, name, color, size=4, opacity=0.7, visible=True):
                       marker=dict(size=size, color=color, opacity=opacity), visible=visible)
 
 
-def plot_points_2d(points, *, reference=None, title="", name="samples", reference_name="data"):
-    """Plotly scatter of ``points`` (n, 2) over grey ``reference`` points; fixed square axes."""
+def plot_points_2d(points, *, reference=None, title="", name="samples", reference_name="data", max_reference=800):
+    """Plotly scatter of ``points`` (n, 2) over grey ``reference`` points (every k-th, at most ``max_reference``:
+    enough to show the distribution, light enough to redraw fast); fixed square axes."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
     if reference is not None:
+        reference = np.asarray(reference)[:: max(1, -(-len(reference) // max_reference))]
         fig.add_trace(_scatter(reference, name=reference_name, color="lightgrey", size=4, opacity=0.8))
     fig.add_trace(_scatter(points, name=name, color="crimson"))
     fig.update_layout(title=title, height=420, width=460, margin=dict(l=40, r=10, t=50, b=40))

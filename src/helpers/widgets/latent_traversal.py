@@ -66,10 +66,12 @@ def plot_latent_traversal(image, z, *, codes=None, labels=None, title=""):
     fig = make_subplots(rows=1, cols=2, column_widths=[0.55, 0.45], subplot_titles=("latent space", "decoded"))
     if codes is not None:
         codes = np.asarray(codes)
-        fig.add_trace(go.Scattergl(x=np.round(codes[:, 0], 3), y=np.round(codes[:, 1], 3), mode="markers",
-                                   marker=dict(size=4, color=labels, colorscale="Turbo", opacity=0.6),
-                                   text=None if labels is None else [str(int(v)) for v in labels],
-                                   hoverinfo="text", showlegend=False), 1, 1)
+        # SVG, not WebGL: a redraw of a few thousand points costs less than a new WebGL context (the explorer
+        # redraws this figure on every change, and browsers without a GPU render WebGL in software)
+        fig.add_trace(go.Scatter(x=np.round(codes[:, 0], 3), y=np.round(codes[:, 1], 3), mode="markers",
+                                 marker=dict(size=4, color=labels, colorscale="Turbo", opacity=0.6),
+                                 text=None if labels is None else [str(int(v)) for v in labels],
+                                 hoverinfo="text", showlegend=False), 1, 1)
     fig.add_trace(go.Scatter(x=[float(z[0])], y=[float(z[1])], mode="markers",
                              marker=dict(size=16, symbol="star", color="black"), showlegend=False), 1, 1)
     fig.add_trace(go.Heatmap(z=np.round(np.asarray(image)[::-1], 3), colorscale="Greys", zmin=0, zmax=1,

@@ -143,3 +143,35 @@ def check_train_call(net, x, y, *, net_type, shuffle, loss, epochs, batch_size, 
         what = "torch.Generator" if tensor else "np.random.Generator"
         raise TypeError(f"The {name!r} argument of {func} must be None or a {what}. Got {value!r} instead.")
     return n
+
+
+def check_per_feature(arrays: dict, d: int, func: str, *, tensor: bool = False) -> None:
+    """Each of ``arrays`` (name -> array) is 1-D with ``d`` entries, one per feature."""
+    for name, a in arrays.items():
+        check_array(a, name, func, tensor=tensor, ndim=1)
+        if tuple(a.shape) != (d,):
+            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (one value per feature). "
+                             f"Got shape {tuple(a.shape)} instead.")
+
+
+def check_batch_norm_args(x, gamma, beta, running_mean, running_var, func: str, *, training, eps,
+                          tensor: bool = False) -> None:
+    """The arguments of a batch norm of features ``x`` (N, D): per-feature parameters and statistics of shape
+    (D,), ``eps > 0``, a bool ``training``, and in training a batch of at least 2 examples."""
+    check_array(x, "x", func, tensor=tensor, ndim=2)
+    check_per_feature({"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var},
+                      x.shape[1], func, tensor=tensor)
+    check_real(eps, "eps", func, low=0, low_open=True)
+    if not isinstance(training, bool):
+        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
+    if training and x.shape[0] < 2:
+        raise ValueError(f"{func} needs a batch of at least 2 examples in training mode (one value has no "
+                         f"variance). Got x of shape {tuple(x.shape)} instead.")
+
+
+def check_init_args(scheme, std, mode, func: str, schemes) -> float:
+    """An initialisation ``scheme`` from ``schemes``, a ``mode`` "fan_in"/"fan_out" and a ``std >= 0``; returns
+    ``std`` as a float."""
+    check_choice(scheme, "scheme", func, schemes)
+    check_choice(mode, "mode", func, ("fan_in", "fan_out"))
+    return check_real(std, "std", func, low=0.0)

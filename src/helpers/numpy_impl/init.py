@@ -31,7 +31,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_choice, check_real
+from .._validation import check_init_args
 
 __all__ = ["INIT_SCHEMES", "fan_in_and_fan_out", "init_std", "init_weight"]
 
@@ -54,10 +54,7 @@ def init_std(shape, *, scheme="he", std=0.01, mode="fan_in") -> float:
 
     ``std`` is used by ``scheme="gaussian"`` only, ``mode`` ("fan_in" or "fan_out") by ``"he"`` only.
     """
-    func = "init_std"
-    check_choice(scheme, "scheme", func, INIT_SCHEMES)
-    check_choice(mode, "mode", func, ("fan_in", "fan_out"))
-    std = check_real(std, "std", func, low=0.0)
+    std = check_init_args(scheme, std, mode, "init_std", INIT_SCHEMES)
     fan_in, fan_out = fan_in_and_fan_out(shape)
     if scheme == "gaussian":
         return std

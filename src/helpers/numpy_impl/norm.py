@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from .._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
 from .norm2d import spatial_batch_norm_backward, spatial_batch_norm_forward, spatial_batch_norm_running_stats
 from .transformer import layer_norm_backward, layer_norm_forward
 
@@ -39,14 +39,6 @@ __all__ = [
 ]
 
 
-def _check_per_feature(arrays: dict, d: int, func: str) -> None:
-    for name, a in arrays.items():
-        check_array(a, name, func, ndim=1)
-        if a.shape != (d,):
-            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (one value per feature). "
-                             f"Got shape {a.shape} instead.")
-
-
 def batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
     """Batch norm of features x (N, D) with gamma, beta, running_mean, running_var of shape (D,).
 
@@ -54,16 +46,7 @@ def batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training=Tr
     ``False``: with the running statistics, so an example's output no longer depends on its batch mates.
     The running statistics are inputs only; update them with :func:`batch_norm_running_stats`.
     """
-    func = "batch_norm_forward"
-    check_array(x, "x", func, ndim=2)
-    _check_per_feature({"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var},
-                       x.shape[1], func)
-    check_real(eps, "eps", func, low=0, low_open=True)
-    if not isinstance(training, bool):
-        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
-    if training and x.shape[0] < 2:
-        raise ValueError(f"{func} needs a batch of at least 2 examples in training mode (one value has no "
-                         f"variance). Got x of shape {x.shape} instead.")
+    check_batch_norm_args(x, gamma, beta, running_mean, running_var, "batch_norm_forward", training=training, eps=eps)
     # (N, D) is the H = W = 1 case of spatial batch norm: the statistics run over N only
     out, cache = spatial_batch_norm_forward(x[:, :, None, None], gamma, beta, running_mean, running_var,
                                             training=training, eps=eps)
@@ -83,7 +66,7 @@ def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
     """
     func = "batch_norm_running_stats"
     check_array(x, "x", func, ndim=2)
-    _check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func)
+    check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func)
     check_real(momentum, "momentum", func, low=0.0, high=1.0)
     if x.shape[0] < 2:
         raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. Got x of shape {x.shape}.")
@@ -92,7 +75,7 @@ def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
 
 def _check_grouped(x, gamma, beta, eps, func: str, min_ndim: int) -> None:
     check_array(x, "x", func, min_ndim=min_ndim)
-    _check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func)
+    check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func)
     check_real(eps, "eps", func, low=0, low_open=True)
 
 

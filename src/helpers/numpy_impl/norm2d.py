@@ -31,13 +31,18 @@ __all__ = [
 _AXES = (0, 2, 3)  # everything but the channel axis
 
 
-def _check_bn(x, gamma, beta, running_mean, running_var, fn):
+def _check_bn(x, gamma, beta, running_mean, running_var, fn, *, eps, training):
+    """x (N, C, H, W); the per-channel arrays (C,); eps > 0; in training more than one value per channel."""
     check_array(x, "x", fn, 4)
     c = x.shape[1]
     for name, a in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)):
         check_array(a, name, fn, 1)
         if a.shape != (c,):
             raise ValueError(f"The '{name}' argument of {fn} must have shape ({c},). Got {a.shape} instead.")
+    if not isinstance(eps, (int, float)) or eps <= 0:
+        raise ValueError(f"The 'eps' argument of {fn} must be a number > 0. Got {eps!r} instead.")
+    if training and x.shape[0] * x.shape[2] * x.shape[3] < 2:
+        raise ValueError(f"{fn}: training needs more than one value per channel. Got x.shape={x.shape}.")
 
 
 def spatial_batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
@@ -46,14 +51,9 @@ def spatial_batch_norm_forward(x, gamma, beta, running_mean, running_var, *, tra
     ``training=True`` normalises with the batch mean and (biased) variance; ``False`` with the running ones.
     The running statistics are not changed here: see :func:`spatial_batch_norm_running_stats`.
     """
-    fn = "spatial_batch_norm_forward"
-    _check_bn(x, gamma, beta, running_mean, running_var, fn)
-    if not isinstance(eps, (int, float)) or eps <= 0:
-        raise ValueError(f"The 'eps' argument of {fn} must be a number > 0. Got {eps!r} instead.")
+    _check_bn(x, gamma, beta, running_mean, running_var, "spatial_batch_norm_forward", eps=eps, training=training)
     if training:
-        if x.shape[0] * x.shape[2] * x.shape[3] < 2:
-            raise ValueError(f"{fn}: training needs more than one value per channel. Got x.shape={x.shape}.")
-        mean, var = x.mean(axis=_AXES), x.var(axis=_AXES)
+        mean, var = x.mean(axis=_AXES), x.var(axis=_AXES)  # (C,) each: over N, H, W
     else:
         mean, var = running_mean, running_var
     inv_std = 1.0 / np.sqrt(var + eps)  # (C,)

@@ -12,33 +12,17 @@ import math
 
 import torch
 
-from .._validation import check_array, check_int, check_real
+from .._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
 from .norm2d import spatial_batch_norm, spatial_batch_norm_running_stats
 from .transformer import layer_norm
 
 __all__ = ["batch_norm", "batch_norm_running_stats", "group_norm", "instance_norm"]
 
 
-def _check_per_feature(tensors: dict, d: int, func: str) -> None:
-    for name, t in tensors.items():
-        check_array(t, name, func, tensor=True, ndim=1)
-        if tuple(t.shape) != (d,):
-            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (one value per feature). "
-                             f"Got shape {tuple(t.shape)} instead.")
-
-
 def batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
     """Batch norm of x (N, D): batch statistics (biased variance) when ``training``, running ones otherwise."""
-    func = "batch_norm"
-    check_array(x, "x", func, tensor=True, ndim=2)
-    _check_per_feature({"gamma": gamma, "beta": beta, "running_mean": running_mean, "running_var": running_var},
-                       x.shape[1], func)
-    check_real(eps, "eps", func, low=0, low_open=True)
-    if not isinstance(training, bool):
-        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
-    if training and x.shape[0] < 2:
-        raise ValueError(f"{func} needs a batch of at least 2 examples in training mode (one value has no "
-                         f"variance). Got x of shape {tuple(x.shape)} instead.")
+    check_batch_norm_args(x, gamma, beta, running_mean, running_var, "batch_norm", training=training, eps=eps,
+                          tensor=True)
     out = spatial_batch_norm(x[:, :, None, None], gamma, beta, running_mean, running_var, training=training, eps=eps)
     return out[:, :, 0, 0]  # (N, D)
 
@@ -47,7 +31,7 @@ def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
     """New ``(running_mean, running_var)`` after the batch x (N, D) (PyTorch's rule, unbiased variance)."""
     func = "batch_norm_running_stats"
     check_array(x, "x", func, tensor=True, ndim=2)
-    _check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func)
+    check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func, tensor=True)
     check_real(momentum, "momentum", func, low=0.0, high=1.0)
     if x.shape[0] < 2:
         raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. "
@@ -65,7 +49,7 @@ def _group_norm(x, gamma, beta, groups: int, eps: float):
 
 def _check_grouped(x, gamma, beta, eps, func: str, min_ndim: int) -> None:
     check_array(x, "x", func, tensor=True, min_ndim=min_ndim)
-    _check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func)
+    check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func, tensor=True)
     check_real(eps, "eps", func, low=0, low_open=True)
 
 

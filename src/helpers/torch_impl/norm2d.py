@@ -15,13 +15,8 @@ __all__ = ["spatial_batch_norm", "spatial_batch_norm_running_stats", "spatial_dr
 _DIMS = (0, 2, 3)
 
 
-def _col(v):
-    return v.view(1, -1, 1, 1)
-
-
-def spatial_batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
-    """Batch norm per channel over (N, H, W): batch statistics when ``training``, running ones otherwise."""
-    fn = "spatial_batch_norm"
+def _check_bn(x, gamma, beta, running_mean, running_var, fn, *, eps):
+    """x (N, C, H, W); the per-channel tensors (C,); eps > 0."""
     check_tensor(x, "x", fn, 4)
     c = x.shape[1]
     for name, t in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)):
@@ -30,8 +25,17 @@ def spatial_batch_norm(x, gamma, beta, running_mean, running_var, *, training=Tr
             raise ValueError(f"The '{name}' argument of {fn} must have shape ({c},). Got {tuple(t.shape)} instead.")
     if not isinstance(eps, (int, float)) or eps <= 0:
         raise ValueError(f"The 'eps' argument of {fn} must be a number > 0. Got {eps!r} instead.")
+
+
+def _col(v):
+    return v.view(1, -1, 1, 1)
+
+
+def spatial_batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
+    """Batch norm per channel over (N, H, W): batch statistics when ``training``, running ones otherwise."""
+    _check_bn(x, gamma, beta, running_mean, running_var, "spatial_batch_norm", eps=eps)
     if training:
-        mean, var = x.mean(dim=_DIMS), x.var(dim=_DIMS, unbiased=False)
+        mean, var = x.mean(dim=_DIMS), x.var(dim=_DIMS, unbiased=False)  # (C,) each: over N, H, W
     else:
         mean, var = running_mean, running_var
     return _col(gamma) * (x - _col(mean)) / torch.sqrt(_col(var) + eps) + _col(beta)

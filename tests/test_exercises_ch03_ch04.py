@@ -4,11 +4,10 @@ the typical wrong ones with the hint that names them; an untouched stub is "not 
 from __future__ import annotations
 
 import numpy as np
+from notebook_solutions import exercise_outputs, solutions
 
 from helpers.exercises import ch03, ch04
 from helpers.testing import gradient_check
-
-from notebook_solutions import exercise_outputs, solutions
 
 
 def test_ch03_checkers(capsys):

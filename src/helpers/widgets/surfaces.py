@@ -9,6 +9,7 @@ References: Rosenbrock (1960); Beale (1958); Himmelblau (1972); Rastrigin (1974)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -38,7 +39,7 @@ def quadratic_surface(kappa: float = 10.0, angle: float = 30.0) -> Surface:
     """f = ½ zᵀAz with A = R(angle)·diag(1, κ)·R(angle)ᵀ: eigenvalues 1 and κ, axes rotated by ``angle`` degrees."""
     if not (isinstance(kappa, (int, float)) and 1 <= kappa <= 1e6):
         raise ValueError(f"The 'kappa' argument of quadratic_surface must be a number in [1, 1e6]. Got {kappa!r}.")
-    c, s = np.cos(np.radians(angle)), np.sin(np.radians(angle))
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     # A = R diag(1, κ) Rᵀ written out entry by entry
     a, b, d = c * c + kappa * s * s, (1 - kappa) * c * s, s * s + kappa * c * c
 

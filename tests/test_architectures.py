@@ -12,7 +12,6 @@ from helpers import architectures as A
 from helpers import cnn_training as T
 from helpers import conv_arithmetic as ca
 from helpers.detection import box_area, box_iou, nms
-from helpers.exercises import ch10
 
 # ------------------------------------------------------------------------------------------ counts and shapes
 
@@ -304,35 +303,3 @@ def test_deep_net_depth_and_plain_variant():
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
     assert len(convs) + len(linears) == 4 * 2 + 2  # no 1x1 projection: a plain net has no shortcut to project
     assert all(b.shortcut is None for b in net.modules() if isinstance(b, A.BasicBlock))
-
-
-# ------------------------------------------------------------------------------------------ exercise checkers
-
-
-def test_chapter10_checkers(capsys):
-    assert ch10.check_vgg_stack(3 * (64 * 64 * 9 + 64), 64 * 64 * 49 + 64)
-    assert not ch10.check_vgg_stack(3 * 64 * 9, 64 * 49)
-    assert ch10.check_stack_ratio(lambda s: 9 * s / (2 * s + 1) ** 2)
-    assert not ch10.check_stack_ratio(lambda s: 9 * s / (2 * s + 1))  # a K_eff instead of K_eff^2
-    assert ch10.check_inception_macs(28 * 28 * 32 * 192 * 25, 28 * 28 * 16 * 192 + 28 * 28 * 32 * 16 * 25)
-    assert not ch10.check_inception_macs(28 * 28 * 32 * 192 * 25, 28 * 28 * 32 * 16 * 25)
-
-    def forward(block, x):
-        out = block.bn2(block.conv2(block.relu(block.bn1(block.conv1(x)))))
-        return block.relu(out + block.shortcut(x))
-
-    assert ch10.check_residual_forward(forward)
-    assert not ch10.check_residual_forward(lambda block, x: block.relu(
-        block.bn2(block.conv2(block.relu(block.bn1(block.conv1(x)))))) + block.shortcut(x))  # ReLU before the sum
-
-    def iou(a, b):
-        w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-        h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-        union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
-        return w * h / union
-
-    assert ch10.check_iou(iou)
-    assert not ch10.check_iou(lambda a, b: iou(a, b) * 2 if iou(a, b) else 0.0)
-    assert ch10.check_se_parameters(2 * 64 * 4 + 64 + 4)
-    assert not ch10.check_se_parameters(2 * 64 * 4)
-    assert "❌" in capsys.readouterr().out

@@ -68,3 +68,69 @@ def test_fgsm_checker(capsys):
     assert not ch12b.check_fgsm(downhill)
     assert "increases" in capsys.readouterr().out
     assert not ch12b.check_fgsm(lambda model, x, y, eps: 1 / 0)
+
+
+# ---------------------------------------------------------------- the chapter's stubs and shown solutions
+import helpers.numpy_impl as hn  # noqa: E402
+import helpers.torch_impl as ht  # noqa: E402
+from helpers import explain  # noqa: E402
+from tests.notebook_solutions import exercise_outputs, solutions  # noqa: E402
+
+NOTEBOOK = "12b_generative_rl.ipynb"
+
+
+def _stub(*args):
+    return None  # what a function whose body is `...` returns
+
+
+def test_every_exercise_has_a_solution_that_passes(capsys):
+    sol = solutions(NOTEBOOK, {"np": np, "torch": torch, "F": F, "hn": hn, "ht": ht, "explain": explain})
+    assert ch12b.check_gaussian_kl(sol["kl"])
+    assert ch12b.check_gaussian_kl_general(sol["kl_general"])
+    assert ch12b.check_alpha_bar(sol["alpha_bar"])
+    assert ch12b.check_nonsaturating_loss(sol["generator_loss"])
+    assert ch12b.check_q_update(sol["q_update"])
+    assert ch12b.check_fgsm(sol["attack"])
+    assert "❌" not in capsys.readouterr().out
+
+
+def test_stored_outputs_are_the_feedback_on_untouched_stubs():
+    cells = exercise_outputs(NOTEBOOK, "ch12b")
+    assert len(cells) == 6
+    for source, text in cells:
+        assert "not attempted yet" in text and "✅" not in text and "❌" not in text, source
+
+
+def test_stubs_are_not_attempted(capsys):
+    for check in (ch12b.check_gaussian_kl, ch12b.check_gaussian_kl_general, ch12b.check_alpha_bar,
+                  ch12b.check_nonsaturating_loss, ch12b.check_q_update, ch12b.check_fgsm):
+        assert check(_stub) is None
+    out = capsys.readouterr().out
+    assert out.count("not attempted yet") == 6 and "❌" not in out
+
+
+def _kl(mu1, lv1, mu2, lv2):
+    return 0.5 * np.sum(lv2 - lv1 + (np.exp(lv1) + (mu1 - mu2) ** 2) / np.exp(lv2) - 1, axis=-1)
+
+
+def test_gaussian_kl_general_mistakes(capsys):
+    assert ch12b.check_gaussian_kl_general(_kl)
+    assert not ch12b.check_gaussian_kl_general(lambda m1, l1, m2, l2: _kl(m2, l2, m1, l1))
+    assert "not symmetric" in capsys.readouterr().out
+    assert not ch12b.check_gaussian_kl_general(lambda *a: 2 * _kl(*a))
+    assert "factor 1/2" in capsys.readouterr().out
+    assert not ch12b.check_gaussian_kl_general(
+        lambda m1, l1, m2, l2: 0.5 * np.sum(l2 - l1 + (np.exp(l1 / 2) + (m1 - m2) ** 2) / np.exp(l2 / 2) - 1, -1))
+    assert "not by the standard deviation" in capsys.readouterr().out
+    assert not ch12b.check_gaussian_kl_general(lambda m1, l1, m2, l2: _kl(m1, l1, m2, l2) + np.sum(l1, -1))
+    assert "even with mu2 = 0 and logvar2 = 0" in capsys.readouterr().out
+
+
+def test_gaussian_kl_sigma_for_variance(capsys):
+    assert not ch12b.check_gaussian_kl(lambda mu, lv: 0.5 * np.sum(np.exp(0.5 * lv) + mu**2 - 1 - lv, axis=1))
+    assert "exp(logvar) is the variance" in capsys.readouterr().out
+
+
+def test_fgsm_without_clipping(capsys):
+    assert not ch12b.check_fgsm(lambda model, x, y, eps: explain.fgsm(model, x, y, eps=eps, clamp=None))
+    assert "clip" in capsys.readouterr().out

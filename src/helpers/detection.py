@@ -50,18 +50,22 @@ def box_iou(boxes1, boxes2) -> np.ndarray:
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
+def _check_nms(boxes, scores, iou_threshold):
+    b = _check_boxes(boxes, "boxes", "nms")
+    s = np.asarray(scores, dtype=np.float64)
+    if s.shape != (len(b),):
+        raise ValueError(f"The 'scores' argument of nms must have shape ({len(b)},), one score per box. "
+                         f"Got shape {s.shape} instead.")
+    return b, s, check_real(iou_threshold, "iou_threshold", "nms", low=0.0, high=1.0)
+
+
 def nms(boxes, scores, iou_threshold: float = 0.5) -> np.ndarray:
     """Greedy non-maximum suppression: indices of the kept boxes, highest score first.
 
     Repeatedly keep the best remaining box and drop every remaining box whose IoU with it is *greater* than
     ``iou_threshold`` (torchvision's convention). Equal scores keep the lower index first.
     """
-    b = _check_boxes(boxes, "boxes", "nms")
-    s = np.asarray(scores, dtype=np.float64)
-    if s.shape != (len(b),):
-        raise ValueError(f"The 'scores' argument of nms must have shape ({len(b)},), one score per box. "
-                         f"Got shape {s.shape} instead.")
-    t = check_real(iou_threshold, "iou_threshold", "nms", low=0.0, high=1.0)
+    b, s, t = _check_nms(boxes, scores, iou_threshold)  # (n, 4), (n,), float
     order = np.argsort(-s, kind="stable")  # best first; stable = lower index wins ties
     iou = box_iou(b, b)
     keep = []

@@ -1,78 +1,117 @@
-"""Checkers for chapter 10 (CNN architectures). Each compares with a torch module or an independent count."""
+"""Checkers for chapter 10 (CNN architectures). Each compares with a torch module or an independent count and
+says what is wrong and why; an untouched stub gets "not attempted yet"."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._report import report
+from ._report import attempt, not_attempted, report
 
 
 def _params(module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def check_vgg_stack(stack_params, single_params) -> bool:
+def check_vgg_stack(stack_params, single_params) -> bool | None:
     """Parameters (with biases) of three 3x3 convs 64 -> 64 and of one 7x7 conv 64 -> 64 (same receptive field)."""
     from torch import nn
 
-    stack = nn.Sequential(*[nn.Conv2d(64, 64, 3, padding=1) for _ in range(3)])
-    single = nn.Conv2d(64, 64, 7, padding=3)
-    ok = stack_params == _params(stack) and single_params == _params(single)
-    return report(ok, "3x3 stack vs 7x7", "each conv has C_out * C_in * k * k weights and C_out biases.")
+    name = "3x3 stack vs 7x7"
+    if stack_params is None or single_params is None:
+        return not_attempted(name, "Set stack_params and single_params to your two counts.")
+    stack = _params(nn.Sequential(*[nn.Conv2d(64, 64, 3, padding=1) for _ in range(3)]))
+    single = _params(nn.Conv2d(64, 64, 7, padding=3))
+    if stack_params == stack and single_params == single:
+        return report(True, name)
+    if (stack_params, single_params) == (stack - 3 * 64, single - 64):
+        return report(False, name, "the weights are right; each conv also has C_out = 64 biases.")
+    if stack_params in (3 * 9 * 64 + 3 * 64, 3 * 9 * 64):
+        return report(False, name, "each 3x3 layer has a 3x3 kernel per (input, output) channel pair: 64 * 64 * 9 "
+                                   "weights, not 64 * 9.")
+    return report(False, name, "each conv has C_out * C_in * k * k weights and C_out biases.")
 
 
-def check_stack_ratio(ratio) -> bool:
-    """``ratio(S)``: weights of S stacked 3x3 convs (D -> D) over those of one (2S+1)x(2S+1) conv, biases ignored."""
-    name = "stack ratio"
-    for s in range(1, 7):
-        want = s * 9 / (2 * s + 1) ** 2
-        try:
-            got = float(ratio(s))
-        except Exception as err:  # noqa: BLE001 - the reader's code may raise anything
-            return report(False, name, f"ratio({s}) raised {err!r}.")
-        if not np.isclose(got, want, rtol=1e-9):
-            return report(False, name, f"ratio({s}) = {got:.4f}; counting weights gives {want:.4f}. "
-                                       "Both counts have a factor D * D.")
-    return report(True, name)
-
-
-def check_inception_macs(naive, reduced) -> bool:
+def check_inception_macs(naive, reduced) -> bool | None:
     """Multiply-adds of a 5x5 conv 192 -> 32 on 28x28 (padding 2), directly and after a 1x1 reduction to 16."""
     from helpers.conv_arithmetic import conv_multiply_adds
 
+    name = "Inception multiply-adds"
+    if naive is None or reduced is None:
+        return not_attempted(name, "Set naive and reduced to your two counts.")
     want_naive = conv_multiply_adds(192, 32, 5, 28)
     want_reduced = conv_multiply_adds(192, 16, 1, 28) + conv_multiply_adds(16, 32, 5, 28)
-    ok = naive == want_naive and reduced == want_reduced
-    return report(ok, "Inception multiply-adds", "every output value costs C_in * k * k multiply-adds; "
-                                                 "add the two convolutions of the reduced path.")
-
-
-def check_residual_forward(forward) -> bool:
-    """``forward(block, x)`` must reproduce ``BasicBlock.forward`` from the block's layers, with and without stride."""
-    import torch
-
-    from helpers.architectures import BasicBlock
-
-    name = "residual block"
-    gen = torch.Generator().manual_seed(0)
-    for c_in, c_out, stride in ((8, 8, 1), (8, 16, 2)):
-        torch.manual_seed(1)
-        block = BasicBlock(c_in, c_out, stride).eval()
-        x = torch.randn(2, c_in, 6, 6, generator=gen)
-        try:
-            with torch.no_grad():
-                got = forward(block, x)
-        except Exception as err:  # noqa: BLE001
-            return report(False, name, f"your function raised {err!r} for stride {stride}.")
-        with torch.no_grad():
-            want = block(x)
-        if not isinstance(got, torch.Tensor) or got.shape != want.shape or not torch.allclose(got, want, atol=1e-5):
-            return report(False, name, f"wrong output for {c_in} -> {c_out} channels, stride {stride}: did you add "
-                                       "block.shortcut(x) before the last ReLU?")
+    if naive != want_naive:
+        return report(False, name, f"naive = {naive:,} is not right: every one of the 28 * 28 * 32 output values costs "
+                                   "C_in * k * k = 192 * 25 multiply-adds.")
+    if reduced != want_reduced:
+        hint = ("that is only the 5x5 convolution on the reduced input; add the 1x1 reduction's own cost."
+                if reduced == conv_multiply_adds(16, 32, 5, 28) else
+                "add the two convolutions of the reduced path: 1x1 from 192 to 16, then 5x5 from 16 to 32.")
+        return report(False, name, f"reduced = {reduced:,} is not right: {hint}")
     return report(True, name)
 
 
-def check_iou(iou) -> bool:
+class PreActBlock:
+    """The layers of a pre-activation residual block (He et al., 2016b) on ``channels`` channels, stride 1:
+    ``bn1``, ``conv1`` (3x3), ``bn2``, ``conv2`` (3x3) and ``relu``; its ``forward`` is the exercise."""
+
+    def __init__(self, channels: int, *, seed: int = 0):
+        import torch
+        from torch import nn
+
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.bn1, self.bn2 = nn.BatchNorm2d(channels), nn.BatchNorm2d(channels)
+            self.conv1 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+            self.conv2 = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+            for bn in (self.bn1, self.bn2):  # non-trivial, fixed statistics (evaluation mode)
+                nn.init.uniform_(bn.weight, 0.5, 1.5)
+                nn.init.uniform_(bn.bias, -0.5, 0.5)
+                bn.running_mean.uniform_(-0.5, 0.5)
+                bn.running_var.uniform_(0.5, 1.5)
+                bn.eval()
+        self.relu = nn.ReLU()
+
+
+def _preact_reference(block, x):
+    return x + block.conv2(block.relu(block.bn2(block.conv1(block.relu(block.bn1(x))))))
+
+
+def check_preact_forward(forward) -> bool | None:
+    """``forward(block, x)`` of a :class:`PreActBlock`: ``x + F(x)`` with F = BN, ReLU, conv, BN, ReLU, conv."""
+    import torch
+
+    name = "pre-activation residual block"
+    task = "Normalise and activate *before* each convolution, and add x at the very end, with nothing after it."
+    gen = torch.Generator().manual_seed(10)
+    for channels in (4, 8):
+        block = PreActBlock(channels, seed=channels)
+        x = torch.randn(2, channels, 6, 6, generator=gen)
+        with torch.no_grad():
+            state, got = attempt(forward, block, x, name=name, task=task)
+            if not state:
+                return state
+            want = _preact_reference(block, x)
+            post = block.relu(block.bn2(block.conv2(block.relu(block.bn1(block.conv1(x))))) + x)
+            no_skip = want - x
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            return report(False, name, f"return a tensor of the input's shape {tuple(x.shape)}.")
+        if torch.allclose(got, want, atol=1e-5):
+            continue
+        if torch.allclose(got, post, atol=1e-5):
+            hint = ("that is the original (post-activation) block: conv first, ReLU after the sum. Here BN and ReLU "
+                    "come before each convolution and nothing follows the addition.")
+        elif torch.allclose(got, no_skip, atol=1e-5):
+            hint = "F(x) is right; the identity shortcut, + x, is missing."
+        elif torch.allclose(got, block.relu(want), atol=1e-5):
+            hint = "no ReLU after the addition: the identity path must stay clean, so that dy/dx = I + dF/dx."
+        else:
+            hint = task
+        return report(False, name, f"wrong output for {channels} channels: {hint}")
+    return report(True, name)
+
+
+def check_iou(iou) -> bool | None:
     """``iou(a, b)`` of two boxes ``(x1, y1, x2, y2)``, compared with :func:`helpers.detection.box_iou`."""
     from helpers.detection import box_iou
 
@@ -85,17 +124,29 @@ def check_iou(iou) -> bool:
         cases.append(tuple((float(q[0, 0]), float(q[0, 1]), float(q[1, 0]), float(q[1, 1])) for q in p))
     for a, b in cases:
         want = float(box_iou(np.array([a]), np.array([b]))[0, 0])
-        try:
-            got = float(iou(a, b))
-        except Exception as err:  # noqa: BLE001
-            return report(False, name, f"iou({a}, {b}) raised {err!r}.")
-        if not np.isclose(got, want, atol=1e-9):
-            return report(False, name, f"iou({a}, {b}) = {got:.4f}, expected {want:.4f}.")
+        state, got = attempt(iou, a, b, name=name, convert=float, task="Compute the intersection, then the union.")
+        if not state:
+            return state
+        if np.isclose(got, want, atol=1e-9):
+            continue
+        if not 0.0 <= got <= 1.0 or (want == 0.0 and got != 0.0):
+            hint = ("boxes that do not overlap have a negative intersection width or height; two negatives multiply "
+                    "to a positive 'area'. Clip each side at 0 before multiplying.")
+        else:
+            hint = "union = area(a) + area(b) - intersection (the overlap must not be counted twice)."
+        return report(False, name, f"iou({tuple(round(v, 2) for v in a)}, {tuple(round(v, 2) for v in b)}) = {got:.4f}, "
+                                   f"expected {want:.4f}: {hint}")
     return report(True, name)
 
 
-def check_se_parameters(count) -> bool:
+def check_se_parameters(count) -> bool | None:
     """Parameters of an SE block on 64 channels with reduction 16 (two dense layers with biases)."""
     from helpers.architectures import SEBlock
 
-    return report(count == _params(SEBlock(64, 16)), "SE parameters", "dense 64 -> 4 and dense 4 -> 64, with biases.")
+    name = "SE parameters"
+    if count is None:
+        return not_attempted(name, "Set se_params to your count.")
+    want = _params(SEBlock(64, 16))
+    hint = ("the biases are missing: 4 for the first dense layer, 64 for the second." if count == 2 * 64 * 4 else
+            "squeeze to C / r = 4 numbers with a dense 64 -> 4 layer, excite with a dense 4 -> 64 layer, both with biases.")
+    return report(count == want, name, hint)

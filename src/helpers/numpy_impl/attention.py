@@ -63,6 +63,21 @@ def _additive_mask(mask, scores_shape, func):
     return mask.astype(np.float64)
 
 
+def _check_attention(q, k, v, scale, func):
+    """Check q (..., L, d_k), k (..., S, d_k), v (..., S, d_v); return the scale (default 1/sqrt(d_k))."""
+    for name, a in (("q", q), ("k", k), ("v", v)):
+        check_array(a, name, func, min_ndim=2)
+    if k.shape[:-2] != q.shape[:-2] or k.shape[-1] != q.shape[-1]:
+        raise ValueError(f"The 'k' argument of {func} must have shape {q.shape[:-2] + ('S', q.shape[-1])} "
+                         f"(..., S, d_k) to match q. Got shape {k.shape} instead.")
+    if v.shape[:-1] != k.shape[:-1]:
+        raise ValueError(f"The 'v' argument of {func} must have shape {k.shape[:-1] + ('d_v',)} (..., S, "
+                         f"d_v) to match k. Got shape {v.shape} instead.")
+    if scale is None:
+        return 1.0 / np.sqrt(q.shape[-1])
+    return check_real(scale, "scale", func, low=0, low_open=True)
+
+
 def _masked_softmax(scores, func):
     if np.isneginf(scores).all(axis=-1).any():
         raise ValueError(f"The 'mask' argument of {func} forbids every key for some query (a fully masked "
@@ -78,18 +93,7 @@ def scaled_dot_product_attention_forward(q, k, v, mask=None, *, scale=None):
     Returns ``((out, weights), cache)`` with out (..., L, d_v) and weights (..., L, S).
     """
     func = "scaled_dot_product_attention_forward"
-    for name, a in (("q", q), ("k", k), ("v", v)):
-        check_array(a, name, func, min_ndim=2)
-    if k.shape[:-2] != q.shape[:-2] or k.shape[-1] != q.shape[-1]:
-        raise ValueError(f"The 'k' argument of {func} must have shape {q.shape[:-2] + ('S', q.shape[-1])} "
-                         f"(..., S, d_k) to match q. Got shape {k.shape} instead.")
-    if v.shape[:-1] != k.shape[:-1]:
-        raise ValueError(f"The 'v' argument of {func} must have shape {k.shape[:-1] + ('d_v',)} (..., S, "
-                         f"d_v) to match k. Got shape {v.shape} instead.")
-    if scale is None:
-        scale = 1.0 / np.sqrt(q.shape[-1])
-    else:
-        scale = check_real(scale, "scale", func, low=0, low_open=True)
+    scale = _check_attention(q, k, v, scale, func)  # the shapes, and 1/sqrt(d_k) when no scale is given
     scores = scale * (q @ k.swapaxes(-1, -2))  # (..., L, S)
     if mask is not None:
         scores = scores + _additive_mask(mask, scores.shape, func)
@@ -122,7 +126,7 @@ def _merge_heads(x):
     return x.transpose(0, 2, 1, 3).reshape(n, length, h * d)  # (N, L, E)
 
 
-def _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads,
+def _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, mask, num_heads,
                func):
     for name, a in (("query", query), ("key", key), ("value", value)):
         check_array(a, name, func, ndim=3)
@@ -142,6 +146,9 @@ def _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight,
         if a.shape != shape:
             raise ValueError(f"The {name!r} argument of {func} must have shape {shape} (PyTorch's packed "
                              f"layout). Got shape {a.shape} instead.")
+    if mask is not None and mask.ndim > 4:
+        raise ValueError(f"The 'mask' argument of {func} must have at most 4 dimensions (N, H, L, S). Got "
+                         f"shape {mask.shape} instead.")
     return h
 
 
@@ -157,15 +164,12 @@ def multi_head_attention_forward(query, key, value, in_proj_weight, in_proj_bias
     Returns ``((out, weights), cache)``: out (N, L, E), weights per head (N, H, L, S).
     """
     func = "multi_head_attention_forward"
-    h = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, num_heads,
-                   func)
+    h = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, mask,
+                   num_heads, func)
     w_q, w_k, w_v = np.split(in_proj_weight, 3)  # (E, E) each
     b_q, b_k, b_v = np.split(in_proj_bias, 3)
     (q, cq), (k, ck), (v, cv) = (affine_forward(x, w, b) for x, w, b in
                                  ((query, w_q, b_q), (key, w_k, b_k), (value, w_v, b_v)))
-    if mask is not None and mask.ndim > 4:
-        raise ValueError(f"The 'mask' argument of {func} must have at most 4 dimensions (N, H, L, S). Got "
-                         f"shape {mask.shape} instead.")
     try:
         (heads, weights), attn_cache = scaled_dot_product_attention_forward(
             _split_heads(q, h), _split_heads(k, h), _split_heads(v, h), mask)

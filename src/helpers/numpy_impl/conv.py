@@ -203,18 +203,21 @@ def conv1d_backward(dout, cache):
     return dx[:, :, 0, :], dw[:, :, 0, :], db
 
 
+def _check_separable(x, w_depth, w_point, fn):
+    check_array(x, "x", fn, 4)
+    if w_depth.shape[:2] != (x.shape[1], 1):
+        raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). Got {w_depth.shape}.")
+    if w_point.shape[1:] != (x.shape[1], 1, 1):
+        raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). Got {w_point.shape}.")
+
+
 def depthwise_separable_conv2d_forward(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
     """A depthwise ``k x k`` convolution (one filter per channel, ``groups=C_in``) followed by a pointwise ``1 x 1`` one.
 
     x (N, C, H, W), w_depth (C, 1, k, k), b_depth (C,), w_point (C_out, C, 1, 1), b_point (C_out,).
     Cost per output pixel ``C k^2 + C C_out`` multiply-adds instead of ``C C_out k^2``.
     """
-    fn = "depthwise_separable_conv2d_forward"
-    check_array(x, "x", fn, 4)
-    if w_depth.shape[:2] != (x.shape[1], 1):
-        raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). Got {w_depth.shape}.")
-    if w_point.shape[1:] != (x.shape[1], 1, 1):
-        raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). Got {w_point.shape}.")
+    _check_separable(x, w_depth, w_point, "depthwise_separable_conv2d_forward")
     h, cache_d = conv2d_forward(x, w_depth, b_depth, stride=stride, padding=padding, dilation=dilation,
                                 groups=x.shape[1])
     out, cache_p = conv2d_forward(h, w_point, b_point)

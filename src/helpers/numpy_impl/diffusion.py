@@ -80,6 +80,15 @@ def _check_steps(t, x, alpha_bars, func, *, low):
                          f"Got values in [{int(t.min())}, {int(t.max())}] instead.")
 
 
+def _check_step_inputs(x, y, t, alpha_bars, func, *, names, low):
+    """Check the schedule, two same-shaped arrays x, y (N, ...) named ``names``, and steps t (N,) in [low, T]."""
+    _check_schedule(alpha_bars, func)
+    check_array(x, names[0], func, min_ndim=1)
+    check_array(y, names[1], func)
+    check_same_shape(x, y, names[0], names[1], func)
+    _check_steps(t, x, alpha_bars, func, low=low)
+
+
 def _per_sample(c, x):
     """Reshape one coefficient per sample (N,) to broadcast against x (N, ...)."""
     return c.reshape((-1,) + (1,) * (x.ndim - 1))  # (N, 1, ..., 1)
@@ -103,12 +112,7 @@ def q_sample_forward(x0, t, noise, *, alpha_bars):
 
     ``x0`` and ``noise`` (N, ...) share a shape; ``t`` (N,) is an integer array with values in [0, T].
     """
-    func = "q_sample_forward"
-    _check_schedule(alpha_bars, func)
-    check_array(x0, "x0", func, min_ndim=1)
-    check_array(noise, "noise", func)
-    check_same_shape(x0, noise, "x0", "noise", func)
-    _check_steps(t, x0, alpha_bars, func, low=0)
+    _check_step_inputs(x0, noise, t, alpha_bars, "q_sample_forward", names=("x0", "noise"), low=0)
     a = _per_sample(np.sqrt(alpha_bars[t]), x0)
     b = _per_sample(np.sqrt(1.0 - alpha_bars[t]), x0)
     return a * x0 + b * noise, (a, b)
@@ -126,12 +130,7 @@ def ddpm_posterior_mean_forward(x0, xt, t, *, alpha_bars):
 
     ``x0, xt`` (N, ...); ``t`` (N,) in [1, T]. Ho et al. (2020), eq. (7).
     """
-    func = "ddpm_posterior_mean_forward"
-    _check_schedule(alpha_bars, func)
-    check_array(x0, "x0", func, min_ndim=1)
-    check_array(xt, "xt", func)
-    check_same_shape(x0, xt, "x0", "xt", func)
-    _check_steps(t, x0, alpha_bars, func, low=1)
+    _check_step_inputs(x0, xt, t, alpha_bars, "ddpm_posterior_mean_forward", names=("x0", "xt"), low=1)
     ab, ab_prev = alpha_bars[t], alpha_bars[t - 1]
     alpha = ab / ab_prev
     c0 = _per_sample(np.sqrt(ab_prev) * (1.0 - alpha) / (1.0 - ab), x0)
@@ -151,12 +150,7 @@ def ddpm_reverse_mean_forward(xt, eps, t, *, alpha_bars):
     Substituting ``x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)`` into the posterior mean gives this
     (Ho et al. 2020, eq. (11)); a sampler then adds ``sqrt(beta_tilde_t) z`` with fresh noise z for t > 1.
     """
-    func = "ddpm_reverse_mean_forward"
-    _check_schedule(alpha_bars, func)
-    check_array(xt, "xt", func, min_ndim=1)
-    check_array(eps, "eps", func)
-    check_same_shape(xt, eps, "xt", "eps", func)
-    _check_steps(t, xt, alpha_bars, func, low=1)
+    _check_step_inputs(xt, eps, t, alpha_bars, "ddpm_reverse_mean_forward", names=("xt", "eps"), low=1)
     ab, ab_prev = alpha_bars[t], alpha_bars[t - 1]
     alpha = ab / ab_prev
     ct = _per_sample(1.0 / np.sqrt(alpha), xt)

@@ -44,10 +44,14 @@ def _softplus(z):
     return np.logaddexp(0.0, z)  # log(1 + e^z) without overflow
 
 
-def _check_latent(mu, logvar, func):
+def _check_latent(mu, logvar, func, *, eps=None):
+    """Check mu and logvar (N, latent) of one shape, and ``eps`` of the same shape when given."""
     check_array(mu, "mu", func, min_ndim=1)
     check_array(logvar, "logvar", func)
     check_same_shape(mu, logvar, "mu", "logvar", func)
+    if eps is not None:
+        check_array(eps, "eps", func)
+        check_same_shape(mu, eps, "mu", "eps", func)
 
 
 # ---- VAE ------------------------------------------------------------------------------------------------------
@@ -57,9 +61,7 @@ def reparameterize_forward(mu, logvar, eps):
     All three arrays have the same shape, e.g. (N, latent). The sample is a smooth function of ``mu`` and
     ``logvar``, so gradients reach the encoder: that is the point of the trick.
     """
-    _check_latent(mu, logvar, "reparameterize_forward")
-    check_array(eps, "eps", "reparameterize_forward")
-    check_same_shape(mu, eps, "mu", "eps", "reparameterize_forward")
+    _check_latent(mu, logvar, "reparameterize_forward", eps=eps)
     sigma = np.exp(0.5 * logvar)
     return mu + sigma * eps, (sigma, eps)
 

@@ -30,9 +30,7 @@ def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
     Returns ``((h_next, c_next), cache)``: the cell has two outputs, the hidden state (what the next
     layer sees) and the cell state (the memory).
     """
-    _check_step("lstm_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=4)
-    _check_array("lstm_cell_forward", "c", c, 2, "(N, H)")
-    _check_shape("lstm_cell_forward", "c", c, h.shape)
+    _check_step("lstm_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=4, c=c)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, 4H) pre-activations of all four blocks
     ai, af, ag, ao = np.split(a, 4, axis=1)  # each (N, H), PyTorch's order i, f, g, o
     i, f, g, o = _sigmoid(ai), _sigmoid(af), np.tanh(ag), _sigmoid(ao)

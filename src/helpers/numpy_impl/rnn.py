@@ -63,11 +63,19 @@ def _check_weights(fn: str, w_ih, w_hh, b_ih, b_hh, *, gates: int, input_size: i
     return hidden
 
 
-def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
+def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int, c=None, nonlinearity=None) -> None:
+    """All checks of one cell step; ``c`` (the LSTM's cell state) and ``nonlinearity`` only when given."""
+    if nonlinearity is not None and nonlinearity not in _NONLINEARITIES:
+        raise ValueError(
+            f"The 'nonlinearity' argument of {fn} must be one of {_NONLINEARITIES}. Got {nonlinearity!r} instead."
+        )
     _check_array(fn, "x", x, 2, "(N, D)")
     hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[1])
     _check_array(fn, "h", h, 2, "(N, H)")
     _check_shape(fn, "h", h, (x.shape[0], hidden))
+    if c is not None:
+        _check_array(fn, "c", c, 2, "(N, H)")
+        _check_shape(fn, "c", c, h.shape)
 
 
 def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
@@ -94,12 +102,7 @@ def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     Shapes: x (N, D), h (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) -> h_next (N, H).
     ``nonlinearity`` is "tanh" (default) or "relu", as in ``torch.nn.RNNCell``.
     """
-    if nonlinearity not in _NONLINEARITIES:
-        raise ValueError(
-            f"The 'nonlinearity' argument of rnn_cell_forward must be one of {_NONLINEARITIES}. "
-            f"Got {nonlinearity!r} instead."
-        )
-    _check_step("rnn_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=1)
+    _check_step("rnn_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=1, nonlinearity=nonlinearity)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, H) pre-activation
     h_next = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
     return h_next, (x, h, w_ih, w_hh, h_next, nonlinearity)
@@ -159,15 +162,7 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
     clipping. Like ``torch.nn.utils.clip_grad_norm_``, the factor is ``max_norm / (total_norm + 1e-6)``,
     applied only when it is below 1, so the direction of the update is kept.
     """
-    grads = _check_grads("clip_grad_norm", grads)
-    if not np.isscalar(max_norm) or not max_norm > 0:
-        raise ValueError(
-            f"The 'max_norm' argument of clip_grad_norm must be a number > 0. Got {max_norm!r} instead."
-        )
-    if not (norm_type == np.inf or (np.isscalar(norm_type) and norm_type > 0)):
-        raise ValueError(
-            f"The 'norm_type' argument of clip_grad_norm must be > 0 or inf. Got {norm_type!r} instead."
-        )
+    grads = _check_grads("clip_grad_norm", grads, max_norm=max_norm, norm_type=norm_type)
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     else:
@@ -178,15 +173,17 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
 
 def clip_grad_value(grads, *, clip_value):
     """Clamp every gradient entry into ``[-clip_value, clip_value]`` (changes the update's direction)."""
-    grads = _check_grads("clip_grad_value", grads)
-    if not np.isscalar(clip_value) or not clip_value > 0:
-        raise ValueError(
-            f"The 'clip_value' argument of clip_grad_value must be a number > 0. Got {clip_value!r} instead."
-        )
+    grads = _check_grads("clip_grad_value", grads, clip_value=clip_value)
     return [np.clip(g, -clip_value, clip_value) for g in grads]
 
 
-def _check_grads(fn: str, grads) -> list[np.ndarray]:
+def _check_grads(fn: str, grads, *, norm_type=2.0, **positive) -> list[np.ndarray]:
+    """The gradients as a list of float arrays; each keyword (``max_norm``, ``clip_value``) must be > 0."""
+    for name, value in positive.items():
+        if not np.isscalar(value) or not value > 0:
+            raise ValueError(f"The '{name}' argument of {fn} must be a number > 0. Got {value!r} instead.")
+    if not (norm_type == np.inf or (np.isscalar(norm_type) and norm_type > 0)):
+        raise ValueError(f"The 'norm_type' argument of {fn} must be > 0 or inf. Got {norm_type!r} instead.")
     if isinstance(grads, np.ndarray):
         grads = [grads]
     grads = list(grads)

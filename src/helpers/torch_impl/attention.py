@@ -49,6 +49,16 @@ def _additive_mask(mask, scores, func):
 def scaled_dot_product_attention(q, k, v, mask=None, *, scale=None):
     """``softmax(q k^T * scale + mask) v``; returns ``(out, weights)``: (..., L, d_v) and (..., L, S)."""
     func = "scaled_dot_product_attention"
+    scale = _check_attention(q, k, v, scale, func)  # the shapes, and 1/sqrt(d_k) when no scale is given
+    scores = scale * (q @ k.transpose(-1, -2))  # (..., L, S)
+    if mask is not None:  # add 0 where allowed, -inf where forbidden; a query must keep at least one key
+        scores = _no_empty_rows(scores + _additive_mask(mask, scores, func), func)
+    weights = softmax(scores, dim=-1)
+    return weights @ v, weights  # autograd derives the backward pass
+
+
+def _check_attention(q, k, v, scale, func):
+    """Check q (..., L, d_k), k (..., S, d_k), v (..., S, d_v); return the scale (default 1/sqrt(d_k))."""
     for name, a in (("q", q), ("k", k), ("v", v)):
         check_array(a, name, func, tensor=True, min_ndim=2)
     if k.shape[:-2] != q.shape[:-2] or k.shape[-1] != q.shape[-1]:
@@ -59,18 +69,17 @@ def scaled_dot_product_attention(q, k, v, mask=None, *, scale=None):
         raise ValueError(f"The 'v' argument of {func} must have shape {tuple(k.shape[:-1]) + ('d_v',)} (..., "
                          f"S, d_v) to match k. Got shape {tuple(v.shape)} instead.")
     if scale is None:
-        scale = 1.0 / math.sqrt(q.shape[-1])
-    else:
-        scale = check_real(scale, "scale", func, low=0, low_open=True)
-    scores = scale * (q @ k.transpose(-1, -2))  # (..., L, S)
-    if mask is not None:
-        scores = scores + _additive_mask(mask, scores, func)
-        if torch.isneginf(scores).all(dim=-1).any():
-            raise ValueError(f"The 'mask' argument of {func} forbids every key for some query (a fully "
-                             "masked row has no softmax). Got a mask with a row of all False / -inf "
-                             "instead.")
-    weights = softmax(scores, dim=-1)
-    return weights @ v, weights
+        return 1.0 / math.sqrt(q.shape[-1])
+    return check_real(scale, "scale", func, low=0, low_open=True)
+
+
+def _no_empty_rows(scores, func):
+    """The scores, after checking that every query may attend to at least one key (else no softmax)."""
+    if torch.isneginf(scores).all(dim=-1).any():
+        raise ValueError(f"The 'mask' argument of {func} forbids every key for some query (a fully "
+                         "masked row has no softmax). Got a mask with a row of all False / -inf "
+                         "instead.")
+    return scores
 
 
 def _split_heads(x, num_heads):

@@ -138,9 +138,7 @@ def conv1d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     return out.squeeze(2)  # (N, C_out, L_out)
 
 
-def depthwise_separable_conv2d(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
-    """Depthwise ``k x k`` convolution (``groups=C``) followed by a pointwise ``1 x 1`` convolution."""
-    fn = "depthwise_separable_conv2d"
+def _check_separable(x, w_depth, w_point, fn):
     check_tensor(x, "x", fn, 4)
     if tuple(w_depth.shape[:2]) != (x.shape[1], 1):
         raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). "
@@ -148,5 +146,10 @@ def depthwise_separable_conv2d(x, w_depth, b_depth, w_point, b_point, *, stride=
     if tuple(w_point.shape[1:]) != (x.shape[1], 1, 1):
         raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). "
                          f"Got {tuple(w_point.shape)}.")
+
+
+def depthwise_separable_conv2d(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
+    """Depthwise ``k x k`` convolution (``groups=C``) followed by a pointwise ``1 x 1`` convolution."""
+    _check_separable(x, w_depth, w_point, "depthwise_separable_conv2d")
     h = conv2d(x, w_depth, b_depth, stride=stride, padding=padding, dilation=dilation, groups=x.shape[1])
     return conv2d(h, w_point, b_point)

@@ -19,18 +19,20 @@ __all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_
 GAN_GENERATOR_MODES = ("non_saturating", "minimax")
 
 
-def _check_latent(mu, logvar, func):
+def _check_latent(mu, logvar, func, *, eps=None):
+    """Check mu and logvar (N, latent) of one shape, and ``eps`` of the same shape when given."""
     check_array(mu, "mu", func, tensor=True, min_ndim=1)
     check_array(logvar, "logvar", func, tensor=True)
     check_same_shape(mu, logvar, "mu", "logvar", func)
+    if eps is not None:
+        check_array(eps, "eps", func, tensor=True)
+        check_same_shape(mu, eps, "mu", "eps", func)
 
 
 def reparameterize(mu, logvar, eps):
     """``z = mu + exp(logvar / 2) * eps``; the caller draws ``eps`` (e.g. ``torch.randn(..., generator=g)``)."""
-    _check_latent(mu, logvar, "reparameterize")
-    check_array(eps, "eps", "reparameterize", tensor=True)
-    check_same_shape(mu, eps, "mu", "eps", "reparameterize")
-    return mu + torch.exp(0.5 * logvar) * eps
+    _check_latent(mu, logvar, "reparameterize", eps=eps)
+    return mu + torch.exp(0.5 * logvar) * eps  # autograd derives d/dmu = 1, d/dlogvar = sigma * eps / 2
 
 
 def gaussian_kl(mu, logvar, *, reduction="mean"):

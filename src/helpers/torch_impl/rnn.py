@@ -49,7 +49,11 @@ def _check_weights(fn: str, w_ih, w_hh, b_ih, b_hh, *, gates: int, input_size: i
     return hidden
 
 
-def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
+def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int, nonlinearity=None) -> None:
+    if nonlinearity is not None and nonlinearity not in _NONLINEARITIES:
+        raise ValueError(
+            f"The 'nonlinearity' argument of {fn} must be one of {_NONLINEARITIES}. Got {nonlinearity!r} instead."
+        )
     _check_tensor(fn, "x", x, 2, "(N, D)")
     hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[1])
     _check_tensor(fn, "h", h, 2, "(N, H)")
@@ -70,12 +74,7 @@ def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> No
 # ---------------------------------------------------------------- cell and layer
 def rnn_cell(x, h, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     """One step ``phi(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)``: x (N, D), h (N, H) -> (N, H)."""
-    if nonlinearity not in _NONLINEARITIES:
-        raise ValueError(
-            f"The 'nonlinearity' argument of rnn_cell must be one of {_NONLINEARITIES}. "
-            f"Got {nonlinearity!r} instead."
-        )
-    _check_step("rnn_cell", x, h, w_ih, w_hh, b_ih, b_hh, gates=1)
+    _check_step("rnn_cell", x, h, w_ih, w_hh, b_ih, b_hh, gates=1, nonlinearity=nonlinearity)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, H)
     return torch.tanh(a) if nonlinearity == "tanh" else torch.relu(a)
 

@@ -180,6 +180,19 @@ def test_classifier_filters_feature_maps_and_erf(shapes, device):
     assert len(vl.draw_effective_receptive_field({"layer 2": erf}).axes) == 1
 
 
+def test_effective_receptive_field_leaves_the_images_alone(shapes):
+    """Two calls on the same image tensor give the same map (gradients never pile up on the caller's tensor)."""
+    torch.manual_seed(0)
+    a, b = vl.shape_cnn(), vl.shape_cnn()
+    x = vl.images_tensor(shapes.test)[:8]
+    first = vl.effective_receptive_field(b, x, upto=4)
+    vl.effective_receptive_field(a, x, upto=14)
+    again = vl.effective_receptive_field(b, x, upto=4)
+    assert x.grad is None and not x.requires_grad
+    np.testing.assert_array_equal(first["erf"], again["erf"])
+    assert first["mass_90"] <= first["rf"] == 6
+
+
 def test_conv_layers_receptive_fields():
     from helpers import conv_arithmetic as ca
 

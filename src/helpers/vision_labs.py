@@ -206,7 +206,7 @@ def effective_receptive_field(model, images, *, upto: int) -> dict:
     """
     dev = resolve_device(None, model)
     model.eval()
-    x = torch.as_tensor(images).to(dev).requires_grad_(True)
+    x = torch.as_tensor(images).to(dev).detach().clone().requires_grad_(True)  # a fresh leaf: no stale .grad
     out = model[:upto](x)  # (N, C, h, w)
     r, c = out.shape[2] // 2, out.shape[3] // 2
     out[:, :, r, c].sum().backward()

@@ -75,10 +75,14 @@ def test_plot_receptive_field_draws_finite_boxes_on_the_photo():
     assert "conv4_3" in fig.layout.title.text and "92 px" in fig.layout.title.text
 
 
-def test_effective_receptive_field_of_a_linear_averaging_stack_is_binomial():
+def test_effective_receptive_field_of_a_linear_averaging_stack_is_the_repeated_box_filter():
     r = compute_effective_receptive_field("conv3p1 " * 4, input_size=21, init="uniform", relu=False, n_samples=2)
     # four 3-tap box filters: the variance of a sum of 4 uniform{-1,0,1} steps is 4 * 2/3
     assert r["std"][0] == pytest.approx(np.sqrt(4 * 2 / 3))
+    # per axis the profile is [1, 1, 1] convolved with itself 4 times (multinomial, not binomial, coefficients)
+    profile = r["erf"].sum(axis=0)
+    box4 = np.convolve(np.convolve([1, 1, 1], [1, 1, 1]), np.convolve([1, 1, 1], [1, 1, 1]))
+    np.testing.assert_allclose(profile[profile > 1e-12] / profile.sum(), box4 / 81, rtol=0, atol=1e-12)
     support = np.flatnonzero(r["erf"].sum(axis=0) > 1e-12)
     assert support.max() - support.min() + 1 == r["analytic"]["rows"][-1]["rf"] == 9
 

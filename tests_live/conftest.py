@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from tools.chromium import chromium
+
 from .explorers import live_cells
 from .lab import WORK, LabServer, prepare
-from .session import CHROMIUM, LATENCY_LIMIT, LiveSession
+from .session import LATENCY_LIMIT, LiveSession
 
 FIXTURE = Path(__file__).parent / "fixtures" / "broken_explorers.ipynb"
 
@@ -28,18 +30,8 @@ def server():
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: `make test-live` installs Debian's chromium package.")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
+    with chromium("test-live") as b:
+        yield b
 
 
 _SESSIONS: list[LiveSession] = []

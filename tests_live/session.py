@@ -13,7 +13,6 @@ from .driver import LiveNotebook, Measurement
 from .explorers import PLANS, LiveCell, Step
 from .lab import ROOT
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = ROOT / "_build" / "screenshots" / "live"
 #: the most a redraw may take after a control changes, input event to drawn figure (seconds)
 LATENCY_LIMIT = float(os.environ.get("LIVE_LATENCY_LIMIT", "1.5"))

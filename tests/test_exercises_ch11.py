@@ -8,7 +8,6 @@ import pytest
 
 import helpers.numpy_impl as hn
 from helpers.exercises import ch11
-
 from tests.notebook_solutions import exercise_outputs, solutions
 
 NOTEBOOK = "11_rnn.ipynb"

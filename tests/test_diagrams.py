@@ -9,6 +9,7 @@ Transformer shapes against transformer_encoder_layer, and the U-Net's skips agai
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import matplotlib
 
@@ -53,6 +54,87 @@ def test_graph_edges_carry_the_engines_values_and_gradients(name):
     texts = _texts(graph.draw_graph(root))
     for e in edges:
         assert graph._fmt(e.value) in texts and graph._fmt(e.grad) in texts
+
+
+_TORCH_OPS = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+              "neg": lambda a: -a, "exp": torch.exp, "log": torch.log, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+              "relu": torch.relu}
+
+
+def _per_use_gradients_by_torch(root):
+    """Re-evaluate ``root``'s graph in torch with a separate leaf for every use of every value; return
+    ``{(src, dst): d root / d use}`` summed over repeated uses, by topological index (the engine is not used)."""
+    order = topological_order(root)
+    index = {id(v): i for i, v in enumerate(order)}
+    out, uses = {}, {}
+    for i, v in enumerate(order):
+        if not v._prev:
+            out[i] = torch.tensor(v.data, dtype=torch.float64)
+            continue
+        args = []
+        for p in v._prev:
+            zero = torch.zeros((), dtype=torch.float64, requires_grad=True)  # d root / d zero = d root / d use
+            uses.setdefault((index[id(p)], i), []).append(zero)
+            args.append(out[index[id(p)]] + zero)
+        op = (lambda a, n=float(v._op[2:]): a**n) if v._op.startswith("**") else _TORCH_OPS[v._op]
+        out[i] = op(*args)
+    assert out[len(order) - 1].item() == pytest.approx(root.data, rel=1e-12)
+    out[len(order) - 1].backward()
+    return {k: sum(z.grad.item() for z in zs) for k, zs in uses.items()}
+
+
+def _mlp_graph():
+    x = Value(0.5, label="x")
+    w1, b1, w2, b2 = Value(1.0, label="w1"), Value(0.0, label="b1"), Value(-2.0, label="w2"), Value(0.5, label="b2")
+    v1, v2, c, t = Value(1.5, label="v1"), Value(-1.0, label="v2"), Value(0.2, label="c"), Value(1.0, label="t")
+    loss = ((w1 * x + b1).tanh() * v1 + (x * w2 + b2).tanh() * v2 + c - t) ** 2
+    loss.backward()
+    return loss
+
+
+def _every_op():
+    u = Value(3.0, label="u")  # used seven times, twice by one node
+    g = (u * u + u) / (u.exp() - 1.0) + (-u).relu() + u.sigmoid().log()
+    g.backward()
+    return g
+
+
+@pytest.mark.parametrize("make", [lambda: graph.example_graphs()["(x+y)·z"], lambda: graph.example_graphs()["neuron"],
+                                  _mlp_graph, _every_op], ids=["xyz", "neuron", "mlp", "every-op"])
+def test_edge_gradients_equal_torch_per_use_gradients(make):
+    """Each red number is d root / d (that use of the value), computed by torch without the engine."""
+    root = make()
+    nodes, edges = graph.graph_data(root)
+    expected = _per_use_gradients_by_torch(root)
+    assert {(e.src, e.dst) for e in edges} == set(expected)
+    for e in edges:
+        assert e.grad == pytest.approx(expected[e.src, e.dst], rel=1e-12, abs=1e-15)
+        assert nodes[e.src].column < nodes[e.dst].column  # inputs are drawn left of their users
+
+
+def test_xyz_edges_follow_the_add_and_multiply_rules():
+    nodes, edges = graph.graph_data(graph.example_graphs()["(x+y)·z"])
+    red = {(nodes[e.src].name, nodes[e.dst].op): e.grad for e in edges}
+    green = {(nodes[e.src].name, nodes[e.dst].op): e.value for e in edges}
+    assert red == {("x", "+"): -4.0, ("y", "+"): -4.0, ("+", "*"): -4.0, ("z", "*"): 3.0}  # z, z, z, x + y
+    assert green == {("x", "+"): -2.0, ("y", "+"): 5.0, ("+", "*"): 3.0, ("z", "*"): -4.0}
+
+
+@pytest.mark.parametrize("make", [lambda: graph.example_graphs()["neuron"], _mlp_graph, _every_op],
+                         ids=["neuron", "mlp", "every-op"])
+def test_drawn_numbers_are_the_edges_in_their_colours(make):
+    """Every forward value is written in green and every gradient in red, once per edge (plus the output)."""
+    root = make()
+    _, edges = graph.graph_data(root)
+    fig = graph.draw_graph(root)
+    texts = [(t.get_text(), to_rgba(t.get_color())) for t in fig.axes[0].texts]
+    green = Counter(s for s, c in texts if c == to_rgba("tab:green"))
+    red = Counter(s for s, c in texts if c == to_rgba("tab:red"))
+    assert green == Counter([graph._fmt(e.value) for e in edges] + [graph._fmt(root.data)])
+    assert red == Counter([graph._fmt(e.grad) + (f" (×{e.count})" if e.count > 1 else "") for e in edges]
+                          + [graph._fmt(root.grad)])
+    values_only = graph.draw_graph(root, gradients=False).axes[0].texts
+    assert not any(to_rgba(t.get_color()) == to_rgba("tab:red") for t in values_only)
 
 
 def test_graph_gradients_equal_torch_autograd():
@@ -101,6 +183,37 @@ def test_units_add_up_to_the_network():
         units.unit_contributions(ap.build_mlp((1, 3, 3, 1)), grid)
 
 
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_unit_terms_equal_numpy_formula_and_the_drawn_curves(activation):
+    x, y = np.linspace(0, 3, 40)[:, None], np.sin(1 + np.linspace(0, 3, 40) ** 2)[:, None]
+    fit = ap.fit_mlp(x, y, (4,), activation=activation, optimizer="adam", steps=30, lr=0.05, seed=1)
+    first, _, last = list(fit.model.children())
+    w, b = first.weight.detach().double().numpy()[:, 0], first.bias.detach().double().numpy()
+    v, c = last.weight.detach().double().numpy()[0], float(last.bias.detach()[0])
+    act = np.tanh if activation == "tanh" else (lambda a: np.maximum(a, 0.0))
+    grid = np.linspace(-1, 4, 51)
+    u = units.unit_contributions(fit, grid)
+    np.testing.assert_allclose(u["terms"], v * act(np.outer(grid, w) + b), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(u["heights"], v)
+    np.testing.assert_array_equal(u["slopes"], w)
+    np.testing.assert_allclose(u["centres"], -b / w, rtol=1e-12)
+    assert u["bias"] == c
+    if activation == "tanh":  # a step of height 2 v_j, upwards when w_j > 0
+        far = units.unit_contributions(fit, np.r_[u["centres"] - 40 / np.abs(w), u["centres"] + 40 / np.abs(w)])
+        rise = np.diag(far["terms"][len(w):]) - np.diag(far["terms"][:len(w)])
+        np.testing.assert_allclose(rise, 2 * v * np.sign(w), rtol=1e-9)
+    fig = units.draw_unit_contributions(fit, grid, target=ap.target_function, samples=(x[:, 0], y[:, 0]))
+    left, right = fig.axes
+    order = np.argsort(u["centres"])
+    drawn = [line.get_ydata() for line in left.get_lines() if len(line.get_ydata()) == len(grid)]
+    np.testing.assert_allclose(np.array(drawn).T, u["terms"][:, order])  # one curve per unit, left to right
+    assert float(np.unique(left.get_lines()[-1].get_ydata())[0]) == pytest.approx(c)  # the output-bias line
+    by_label = {line.get_label(): line.get_ydata() for line in right.get_lines()}
+    np.testing.assert_allclose(by_label["network = bias + sum of units"], fit.predict(grid[:, None])[:, 0], atol=1e-12)
+    partial = [line.get_ydata() for line in right.get_lines() if line.get_label().startswith("_")]
+    np.testing.assert_allclose(np.array(partial).T, c + np.cumsum(u["terms"][:, order], axis=1)[:, :-1])
+
+
 def test_prelu_slope_is_learned_and_matches_torch():
     fit = activations.fit_prelu_slope()
     assert fit["slopes"][-1] == pytest.approx(fit["closed_form"], abs=1e-9)
@@ -109,7 +222,11 @@ def test_prelu_slope_is_learned_and_matches_torch():
     a = torch.tensor([fit["slopes"][-1]], dtype=torch.float64)
     x = torch.tensor(fit["x"])[:, None]
     np.testing.assert_allclose(hn.prelu_forward(x.numpy(), a.numpy())[0], F.prelu(x, a).numpy())
-    assert len(activations.draw_activation_family(fit).axes) == 2
+    left, right = activations.draw_activation_family(fit).axes
+    curves = {line.get_label().split(":")[0]: line for line in left.get_lines()}
+    t, prelu = curves["PReLU"].get_xydata().T
+    np.testing.assert_allclose(prelu, np.where(t > 0, t, fit["slopes"][-1] * t))  # the drawn slope is the learned one
+    np.testing.assert_array_equal(right.get_lines()[0].get_ydata(), fit["slopes"])
 
 
 # ------------------------------------------------------------------------------------------------- conv

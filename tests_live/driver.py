@@ -149,7 +149,8 @@ CONTROLS = """(index) => {
         const kind = (kinds.find(([c]) => el.classList.contains(c)) || [null, null])[1];
         if (!kind || (kind === 'button' && el.closest('.widget-toggle-buttons'))) continue;
         el.scrollIntoView({block: 'center', inline: 'nearest'});  // hit tests need it on screen
-        const labelEl = kind === 'button' ? el : el.querySelector(':scope > .widget-label');
+        const labelEl = kind === 'button' ? el  // a checkbox's description is beside the box, its label is empty
+            : kind === 'checkbox' ? el.querySelector('.widget-label-basic > span') : el.querySelector(':scope > .widget-label');
         const label = (labelEl ? (labelEl.innerText || labelEl.textContent) : '').trim();
         const name = `${kind} '${label}'`;
         const parts = [['label', labelEl], ['readout', el.querySelector('.widget-readout')],

@@ -47,11 +47,14 @@ class LiveCell:
 
 S, D, B = "slider", "dropdown", "button"
 PLANS: dict[str, list[Step]] = {
+    # momentum_explorer (chapter 5) takes the default plan: its four sliders, then "best α for this β" and
+    # "optimal α*, β*", each a redraw.
     # Kappa and angle only shape the quadratic; the formula only draws on "custom", so the surface goes last.
     "optimizer_explorer": [
         Step(S, "κ (quadratic)"), Step(S, "angle (°)"), Step(S, "learning rate α"), Step(S, "β / β₁"),
         Step(S, "β₂", ("drag", -0.4)), Step(S, "start x"), Step(S, "start y"), Step(S, "steps"),
         Step(S, "gradient noise σ"), Step(S, "Newton damping λ"), Step("multiselect", "optimizers", ("toggle", "RMSProp")),
+        Step("checkbox", "each optimizer at its tuned α"),  # the α slider waits while it is on: the buttons clear it
         Step(B, "optimal α for GD"), Step(B, "optimal α, β (momentum)"),
         Step(D, "surface", ("option", "custom")), Step("text", "custom f(x, y)", ("type", "x^2 + 3*y^2 + sin(2*x)")),
     ],

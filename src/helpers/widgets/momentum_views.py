@@ -29,7 +29,7 @@ from .surfaces import quadratic_surface
 __all__ = ["compute_eigen_errors", "compute_rate_plane", "heavy_ball_roots", "best_lr_for_momentum",
            "plot_momentum_views", "momentum_readout", "momentum_explorer", "static_momentum_figure"]
 
-_FLOOR = 1e-10  # |error| below this is drawn at the floor (a log axis cannot show 0; rounding noise stays out)
+_FLOOR = 1e-9  # |error| below this is drawn at the floor (a log axis cannot show 0; rounding noise stays out)
 _LIMIT = 1e8  # an error 10⁸ times its start is "diverged": the curve stops there
 EIGEN_COLORS = ("#1f77b4", "#d62728")  # λ = 1 (the flat direction), λ = κ (the steep one)
 

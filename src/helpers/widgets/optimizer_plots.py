@@ -29,6 +29,7 @@ __all__ = ["COLORS", "plot_trajectories", "readout_html", "optimizer_explorer", 
 COLORS = dict(zip(OPTIMIZERS, ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                                "#17becf")))
 _GAP_FLOOR = 1e-12  # f − f* is drawn down to here (a log axis cannot show 0; below is rounding noise)
+_STATIC_FLOOR = 1e-9  # the static figure stops a run there: smaller stored numbers would differ between CPUs
 
 WHY = {
     "maximum": ("{name} climbed to a local maximum (f = {f:.4g}). Newton jumps to the critical point of its "
@@ -86,15 +87,17 @@ def _label(name, t, *, tuned=False) -> str:
 
 def _run_attrs(surface, t, ref, *, compact=False, digits=4):
     """The path and loss-curve attributes of one run; ``compact`` stops both where f − f* reaches the floor."""
-    path, gap = t.path, np.maximum(t.losses - ref, _GAP_FLOOR)
+    floor = _STATIC_FLOOR if compact else _GAP_FLOOR
+    path, gap = t.path, np.maximum(t.losses - ref, floor)
     if compact:
-        end = int(np.argmax(gap <= _GAP_FLOOR)) + 1 if (gap <= _GAP_FLOOR).any() else len(gap)
+        end = int(np.argmax(gap <= floor)) + 1 if (gap <= floor).any() else len(gap)
         path, gap = path[:max(end, 1)], gap[:end]
     # + 0.0 turns -0.0 into 0.0: a path that converges to a zero coordinate ends at ±1e-17, a sign that differs
     # between CPUs
     from .static_states import rounded
 
-    x, y = rounded(np.round(path[:, 0], 12) + 0.0, digits), rounded(np.round(path[:, 1], 12) + 0.0, digits)
+    places = 8 if compact else 12  # the static figure: coordinates closer to 0 than 1e-8 are stored as 0
+    x, y = rounded(np.round(path[:, 0], places) + 0.0, digits), rounded(np.round(path[:, 1], places) + 0.0, digits)
     return dict(x=x, y=y), dict(y=rounded(gap, digits))
 
 
@@ -296,7 +299,7 @@ def static_optimizer_figure(surfaces=STATIC_SURFACES, lr_factors=(0.1, 0.3, 1, 3
       others 0.9, 0.5 and 0. Adam keeps β₁ = 0.9, β₂ = 0.999.
 
     A control resets the ones after it (see :mod:`helpers.widgets.static_states`); β is last, so it can be
-    compared at a fixed α. A path stops where its loss reaches 10⁻¹²; plotted numbers keep 3 significant digits
+    compared at a fixed α. A path stops where f − f* reaches 10⁻⁹; plotted numbers keep 3 significant digits
     (the page stays light).
     """
     import plotly.graph_objects as go

@@ -8,7 +8,6 @@ import pytest
 
 import helpers.numpy_impl as hn
 from helpers.exercises import ch12a
-
 from tests.notebook_solutions import exercise_outputs, solutions
 
 NOTEBOOK = "12a_attention_transformers_gnn.ipynb"

@@ -175,3 +175,26 @@ def check_init_args(scheme, std, mode, func: str, schemes) -> float:
     check_choice(scheme, "scheme", func, schemes)
     check_choice(mode, "mode", func, ("fan_in", "fan_out"))
     return check_real(std, "std", func, low=0.0)
+
+
+def check_affine_args(x, w, b, func: str, *, tensor: bool = False) -> None:
+    """x (..., in), w (out, in) in PyTorch's ``nn.Linear`` layout, b (out,): arrays (tensors if ``tensor``)."""
+    check_array(x, "x", func, tensor=tensor, min_ndim=1)
+    check_array(w, "w", func, tensor=tensor, ndim=2)
+    check_array(b, "b", func, tensor=tensor, ndim=1)
+    if x.shape[-1] != w.shape[1]:
+        raise ValueError(f"The 'w' argument of {func} must have shape (out_features, {x.shape[-1]}) "
+                         f"to match x's last dimension. Got shape {tuple(w.shape)} instead.")
+    if b.shape[0] != w.shape[0]:
+        raise ValueError(f"The 'b' argument of {func} must have shape ({w.shape[0]},). "
+                         f"Got shape {tuple(b.shape)} instead.")
+
+
+def check_finite_difference_args(x, h, func: str) -> None:
+    """x: a float64 NumPy array (float32 rounding ruins finite differences); h: a step > 0."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"The 'x' argument of {func} must be a float64 NumPy array "
+                        f"(float32 rounding ruins finite differences). Got {type(x).__name__} "
+                        f"of dtype {getattr(x, 'dtype', None)} instead.")
+    if not h > 0:
+        raise ValueError(f"The 'h' argument of {func} must be > 0. Got {h!r} instead.")

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from helpers._validation import check_finite_difference_args
+
 __all__ = ["rel_error", "numerical_gradient", "gradient_check", "GradientCheck", "THRESHOLDS"]
 
 #: (upper bound, verdict), checked in order
@@ -61,12 +63,7 @@ def numerical_gradient(f, x, dout=None, *, h: float = 1e-6) -> np.ndarray:
     ``f(x)`` (ones by default). Costs two evaluations of ``f`` per entry of ``x``; ``x`` is not modified.
     Each entry: ``(L(x + h e_i) - L(x - h e_i)) / 2h``, error O(h^2) plus rounding O(eps * |L| / h).
     """
-    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
-        raise TypeError(f"The 'x' argument of numerical_gradient must be a float64 NumPy array "
-                        f"(float32 rounding ruins finite differences). Got {type(x).__name__} "
-                        f"of dtype {getattr(x, 'dtype', None)} instead.")
-    if not h > 0:
-        raise ValueError(f"The 'h' argument of numerical_gradient must be > 0. Got {h!r} instead.")
+    check_finite_difference_args(x, h, "numerical_gradient")
     x = x.copy()
     flat = x.reshape(-1)  # a view: writing to flat perturbs x
     grad = np.zeros(x.size)

@@ -163,9 +163,8 @@ def multi_head_attention_forward(query, key, value, in_proj_weight, in_proj_bias
     boolean with True = may attend (the opposite of nn.MultiheadAttention's attn_mask) or additive float.
     Returns ``((out, weights), cache)``: out (N, L, E), weights per head (N, H, L, S).
     """
-    func = "multi_head_attention_forward"
     h = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, mask,
-                   num_heads, func)
+                   num_heads, "multi_head_attention_forward")
     w_q, w_k, w_v = np.split(in_proj_weight, 3)  # (E, E) each
     b_q, b_k, b_v = np.split(in_proj_bias, 3)
     (q, cq), (k, ck), (v, cv) = (affine_forward(x, w, b) for x, w, b in
@@ -174,7 +173,8 @@ def multi_head_attention_forward(query, key, value, in_proj_weight, in_proj_bias
         (heads, weights), attn_cache = scaled_dot_product_attention_forward(
             _split_heads(q, h), _split_heads(k, h), _split_heads(v, h), mask)
     except ValueError as err:  # report the error under this function's name
-        raise ValueError(str(err).replace("scaled_dot_product_attention_forward", func)) from None
+        raise ValueError(str(err).replace("scaled_dot_product_attention_forward",
+                                          "multi_head_attention_forward")) from None
     out, c_out = affine_forward(_merge_heads(heads), out_proj_weight, out_proj_bias)
     return (out, weights), (cq, ck, cv, attn_cache, c_out, h)
 

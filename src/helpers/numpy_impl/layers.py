@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from .._validation import check_array, check_choice, check_dim, check_int, check_real
+from .._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
 
 __all__ = [
     "affine_forward", "affine_backward", "relu_forward", "relu_backward",
@@ -34,17 +34,9 @@ def affine_forward(x, w, b):
 
     Weight layout is PyTorch's ``(out_features, in_features)`` (as in ``nn.Linear``), not the
     ``(in, out)`` layout of some lecture slides. Shapes: x ``(..., in)``, w ``(out, in)``, b ``(out,)``
-    -> out ``(..., out)``.
+    -> out ``(..., out)``; the cache ``(x, w)`` is what the backward pass needs.
     """
-    check_array(x, "x", "affine_forward", min_ndim=1)
-    check_array(w, "w", "affine_forward", ndim=2)
-    check_array(b, "b", "affine_forward", ndim=1)
-    if x.shape[-1] != w.shape[1]:
-        raise ValueError(f"The 'w' argument of affine_forward must have shape (out_features, {x.shape[-1]}) "
-                         f"to match x's last dimension. Got shape {w.shape} instead.")
-    if b.shape[0] != w.shape[0]:
-        raise ValueError(f"The 'b' argument of affine_forward must have shape ({w.shape[0]},). "
-                         f"Got shape {b.shape} instead.")
+    check_affine_args(x, w, b, "affine_forward")
     return x @ w.T + b, (x, w)
 
 

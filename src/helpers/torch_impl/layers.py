@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .._validation import check_array, check_choice, check_dim, check_int, check_real
+from .._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
 
 __all__ = [
     "affine", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "maxout", "swish", "gelu",
@@ -22,15 +22,7 @@ __all__ = [
 
 def affine(x, w, b):
     """Fully connected layer ``x @ w.T + b``; w has PyTorch's layout ``(out_features, in_features)``."""
-    check_array(x, "x", "affine", tensor=True, min_ndim=1)
-    check_array(w, "w", "affine", tensor=True, ndim=2)
-    check_array(b, "b", "affine", tensor=True, ndim=1)
-    if x.shape[-1] != w.shape[1]:
-        raise ValueError(f"The 'w' argument of affine must have shape (out_features, {x.shape[-1]}) "
-                         f"to match x's last dimension. Got shape {tuple(w.shape)} instead.")
-    if b.shape[0] != w.shape[0]:
-        raise ValueError(f"The 'b' argument of affine must have shape ({w.shape[0]},). "
-                         f"Got shape {tuple(b.shape)} instead.")
+    check_affine_args(x, w, b, "affine", tensor=True)
     return x @ w.T + b
 
 

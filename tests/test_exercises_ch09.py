@@ -1,11 +1,15 @@
-"""The checkers of chapter 9 accept the reference solutions (the ones in the chapter's collapsed dropdowns),
-reject the typical mistakes with the right hint, and call an untouched stub "not attempted"."""
+"""The checkers of chapter 9 accept the reference solutions (the ones in the chapter's collapsed dropdowns, run
+here as the reader sees them), reject the typical mistakes with the right hint, and call an untouched stub "not
+attempted" — which is what the notebook stores as each exercise cell's output."""
 
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from helpers.exercises import ch09
+from tests.notebook_solutions import dropdown_cells, exercise_outputs, solutions
 
 
 def _stub(*args):
@@ -67,3 +71,27 @@ def test_conv_matrix_checker(capsys):
     assert ch09.check_conv_matrix(lambda w, n: _conv_matrix(w, n).T) is False
     assert "one row per output, one column per input" in capsys.readouterr().out
     assert ch09.check_conv_matrix(_stub) is None
+
+
+# ------------------------------------------------------------------- the notebook's stubs and dropdown solutions
+NOTEBOOK = "09_cnn_intro.ipynb"
+
+
+def test_every_dropdown_solution_passes_its_checker(capsys):
+    sol = solutions(NOTEBOOK, {"np": np, "torch": torch, "F": F})
+    out = capsys.readouterr().out
+    assert "M^T g equals autograd's gradient: True" in out and "and F.conv_transpose1d(g, w): True" in out
+    assert ch09.check_transposed_output_size(sol["output_size"]) is True
+    assert ch09.check_parameter_count(sol["conv_params"], sol["grouped_params"]) is True
+    assert ch09.check_receptive_field(sol["rf"]) is True
+    assert ch09.check_max_pool(sol["max_pool"]) is True
+    assert ch09.check_conv_matrix(sol["conv_matrix"]) is True
+    assert "❌" not in capsys.readouterr().out
+
+
+def test_stored_outputs_are_the_feedback_on_untouched_stubs():
+    cells = exercise_outputs(NOTEBOOK, "ch09")
+    assert len(cells) == 5 == len(dropdown_cells(NOTEBOOK))
+    for source, text in cells:
+        assert text.startswith("⬜") and "not attempted yet" in text, source
+        assert "✅" not in text and "❌" not in text, source

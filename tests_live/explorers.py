@@ -68,8 +68,9 @@ PLANS: dict[str, list[Step]] = {
         Step(S, "layer"), Step(S, "unit row"), Step(S, "unit col"), Step(D, "network"),
         Step(D, "network", ("option", "custom")), Step("text", "layers", ("type", "conv3p1 pool2 conv3p1 conv3p2d2")),
     ],
-    # The lab trains only on "train": every other control takes effect in the next run. Small moves keep the
-    # run short; the range test sets the learning rate (a control), "forget earlier" empties the history.
+    # The lab trains only on "train": every other control takes effect in the next run, but smoothing redraws at
+    # once. Small moves keep the run short; the range test trains at both suggestions and draws them, "forget
+    # earlier" empties the history.
     "loss_curve_lab": [
         Step(S, "learning rate", ("keys", 1), "none"), Step(D, "schedule", None, "none"),
         Step(D, "optimizer", None, "none"), Step(D, "batch size", None, "none"),
@@ -77,7 +78,8 @@ PLANS: dict[str, list[Step]] = {
         Step(D, "weight decay", None, "none"), Step(S, "dropout p", ("keys", 1), "none"),
         Step(S, "label noise", ("keys", 1), "none"), Step(S, "training size", ("keys", -1), "none"),
         Step(S, "epochs", ("keys", -10), "none"), Step(S, "seed", ("keys", 1), "none"),
-        Step(B, "train", None, "animate"), Step(B, "LR range test → set lr", None, "none"),
+        Step(S, "smoothing (EMA β)", ("keys", -10)),  # redraws the latest run at once
+        Step(B, "train", None, "animate"), Step(B, "LR range test → run both"),
         Step(B, "forget earlier", None, "none"), Step(B, "train", None, "animate"),
     ],
 }

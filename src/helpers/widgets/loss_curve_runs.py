@@ -26,8 +26,9 @@ import numpy as np
 from helpers import schedules as _s
 from helpers._validation import check_choice, check_int, check_real
 
-__all__ = ["SCHEDULES", "OPTIMIZERS", "N_CLASSES", "DIVERGENCE_FACTOR", "LabConfig", "RunRecord", "lab_data",
-           "build_model", "lr_factor", "compute_run", "compute_lr_range_test", "compute_grid", "grid_config"]
+__all__ = ["SCHEDULES", "OPTIMIZERS", "N_CLASSES", "DIVERGENCE_FACTOR", "REGIMES", "LabConfig", "RunRecord",
+           "lab_data", "build_model", "lr_factor", "compute_run", "compute_lr_range_test", "compute_range_test_runs",
+           "ema", "classify_regime", "compute_grid", "grid_config", "grid_run"]
 
 SCHEDULES = ("constant", "step", "exponential", "1/t", "cosine", "warmup + cosine")
 OPTIMIZERS = ("sgd", "adam")
@@ -82,6 +83,7 @@ class RunRecord:
     val_acc: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)  # learning rate of the epoch's last update
     diverged_at: int | None = None
+    step_loss: list[float] = field(default_factory=list)  # training loss of every update (finished epochs only)
 
     @property
     def best_epoch(self) -> int | None:
@@ -107,7 +109,7 @@ class RunRecord:
         return f"best val loss {self.val_loss[i]:.3f} (val acc {self.val_acc[i]:.3f}) at epoch {b}"
 
     def to_dict(self, decimals: int = 4) -> dict:
-        """A compact, JSON-ready form (rounded histories) for the precomputed grid."""
+        """A compact, JSON-ready form (rounded histories; no per-update losses) for the precomputed grid."""
         r = lambda values: [round(float(v), decimals) for v in values]
         return dict(tl=r(self.train_loss), vl=r(self.val_loss), ta=r(self.train_acc), va=r(self.val_acc),
                     lr=[float(f"{v:.4g}") for v in self.lr], d=self.diverged_at, n=self.n_train, p=self.n_params)
@@ -200,6 +202,7 @@ def compute_run(config: LabConfig | None = None, *, callback=None, **overrides) 
         net.train()
         order = torch.randperm(n, generator=g)
         loss_sum = correct = 0.0
+        steps = []
         for start in range(0, n, m):
             idx = order[start:start + m]
             lr = config.lr * lr_factor(config.schedule, t, total, per_epoch)
@@ -214,6 +217,7 @@ def compute_run(config: LabConfig | None = None, *, callback=None, **overrides) 
             if not math.isfinite(value):
                 break
             loss_sum += value * len(idx)
+            steps.append(value)
             correct += (out.argmax(dim=1) == y[idx]).sum().item()
             t += 1
         val_loss, val_acc = evaluate(net, xv, yv)
@@ -224,6 +228,7 @@ def compute_run(config: LabConfig | None = None, *, callback=None, **overrides) 
         for name, v in (("epochs", epoch), ("train_loss", train_loss), ("val_loss", val_loss),
                         ("train_acc", correct / n), ("val_acc", val_acc), ("lr", lr)):
             getattr(record, name).append(v)
+        record.step_loss.extend(steps)
         if callback is not None:
             callback(record)
     return record
@@ -244,24 +249,103 @@ def compute_lr_range_test(config: LabConfig | None = None, *, steps: int = 100, 
                          lr_max=lr_max, steps=steps, batch_size=min(config.batch_size, len(y)), generator=g)
 
 
-def compute_grid(lrs, capacities, scenarios, base: LabConfig | None = None) -> dict:
-    """Runs for every scenario × capacity × learning rate, as a compact JSON-ready dict (the static lab's data).
+def ema(values, smoothing: float) -> list[float]:
+    """Exponential moving average with bias correction (as in the range test and Adam):
+    s_t = β·s_{t−1} + (1 − β)·x_t, s_{−1} = 0, returned as s_t / (1 − β^{t+1}); ``smoothing`` β = 0 returns the
+    values. Non-finite values are kept out of the average (the curve carries the last smoothed value over them)."""
+    check_real(smoothing, "smoothing", "ema", low=0.0, high=1.0, high_open=True)
+    out, acc, weight = [], 0.0, 0.0
+    for v in values:
+        v = float(v)
+        if math.isfinite(v):
+            acc, weight = smoothing * acc + (1 - smoothing) * v, smoothing * weight + (1 - smoothing)
+        out.append(acc / weight if weight > 0 else v)
+    return out
 
-    ``capacities``: (width, depth) pairs; ``scenarios``: dicts with a ``name`` and LabConfig overrides.
-    ``runs[s][c][k]`` is ``RunRecord.to_dict()`` of scenario s, capacity c, learning rate k.
+
+#: the regimes a run is labelled with, from its own curves (:func:`classify_regime`)
+REGIMES = ("diverged", "under-fitting", "over-fitting", "good fit")
+UNDERFIT_LOSS = 0.15 * math.log(N_CLASSES)  # ≈ 0.35: a training loss still above this at the end is not fitted
+OVERFIT_GAP = 0.25  # validation minus training loss at the end
+OVERFIT_TURN = 0.8  # and the lowest validation loss came before the last fifth of the run: it has turned up
+
+
+def classify_regime(record: RunRecord) -> tuple[str, str]:
+    """(regime, reason) read off the curves alone, in this order:
+
+    * **diverged** — the run stopped with a non-finite or exploding loss;
+    * **under-fitting** — the final training loss is still ≥ 0.15·ln C (≈ 0.35 for 10 classes): the model does
+      not fit even the data it sees (too small, too low a rate, too strong a regulariser, or too few epochs);
+    * **over-fitting** — the validation loss ends ≥ 0.25 above the training loss *and* its minimum came before
+      the last fifth of the epochs run: the training loss keeps falling while the validation loss has turned up;
+    * **good fit** — otherwise.
     """
+    if record.diverged_at is not None:
+        return "diverged", f"the loss blew up in epoch {record.diverged_at}"
+    if not record.epochs:
+        return "diverged", "no epoch finished"
+    train, val = record.train_loss[-1], record.val_loss[-1]
+    if train >= UNDERFIT_LOSS:
+        return "under-fitting", f"final training loss {train:.2f} ≥ {UNDERFIT_LOSS:.2f}"
+    n, best = len(record.epochs), record.epochs.index(record.best_epoch) + 1
+    if val - train >= OVERFIT_GAP and best <= OVERFIT_TURN * n:
+        return "over-fitting", (f"validation loss {val:.2f} ends {val - train:.2f} above training, "
+                                f"lowest at epoch {record.best_epoch}")
+    return "good fit", f"final losses: training {train:.2f}, validation {val:.2f}"
+
+
+def compute_range_test_runs(config: LabConfig | None = None, *, steps: int = 100, **overrides):
+    """The range test for ``config``, then a full run at each of its two suggestions (steepest slope, minimum/10).
+
+    Returns ``(result, {"steepest": RunRecord, "min_over_10": RunRecord})``; a suggestion that is not finite
+    (the sweep found no slope) gets no run.
+    """
+    config = replace(config or LabConfig(), **overrides)
+    result = compute_lr_range_test(config, steps=steps)
+    runs = {key: compute_run(config, lr=float(lr)) for key, lr in result.suggestions.items()
+            if math.isfinite(lr) and lr > 0}
+    return result, runs
+
+
+def compute_grid(axes, base: LabConfig | None = None) -> dict:
+    """Runs for every combination of ``axes`` (the static lab's data), as a compact JSON-ready dict.
+
+    ``axes``: a list of ``(axis name, options)``, each option a dict with a ``name`` (its label) and the LabConfig
+    overrides it sets; ``runs`` nests one list level per axis, e.g. ``runs[a][b][c]`` for three axes, and each
+    leaf is ``RunRecord.to_dict()``.
+    """
+    import itertools
+
     base = base or LabConfig()
-    runs = [[[compute_run(base, lr=float(lr), width=int(w), depth=int(d),
-                          **{k: v for k, v in sc.items() if k != "name"}).to_dict()
-              for lr in lrs] for w, d in capacities] for sc in scenarios]
+    shape = [len(options) for _, options in axes]
+    flat = {}
+    for index in itertools.product(*(range(n) for n in shape)):
+        overrides = {}
+        for (_, options), i in zip(axes, index):
+            overrides.update({k: v for k, v in options[i].items() if k != "name"})
+        flat[index] = compute_run(base, **overrides).to_dict()
+
+    def nest(prefix):
+        if len(prefix) == len(shape):
+            return flat[prefix]
+        return [nest(prefix + (i,)) for i in range(shape[len(prefix)])]
+
     base_dict = {f.name: getattr(base, f.name) for f in fields(base)}
-    return dict(version=1, base=base_dict, lrs=[float(v) for v in lrs], capacities=[list(c) for c in capacities],
-                scenarios=[dict(s) for s in scenarios], runs=runs)
+    return dict(version=2, base=base_dict, axes=[[name, [dict(o) for o in options]] for name, options in axes],
+                runs=nest(()))
 
 
-def grid_config(grid: dict, s: int, c: int, k: int) -> LabConfig:
-    """The LabConfig of grid point (scenario s, capacity c, learning rate k)."""
-    w, d = grid["capacities"][c]
-    extra = {key: v for key, v in grid["scenarios"][s].items() if key != "name"}
-    return replace(LabConfig(**grid["base"]), lr=grid["lrs"][k], width=w, depth=d, **extra)
+def grid_config(grid: dict, *index: int) -> LabConfig:
+    """The LabConfig of the grid point with one option ``index`` per axis."""
+    overrides = {}
+    for (_, options), i in zip(grid["axes"], index):
+        overrides.update({k: v for k, v in options[i].items() if k != "name"})
+    return replace(LabConfig(**grid["base"]), **overrides)
 
+
+def grid_run(grid: dict, *index: int) -> RunRecord:
+    """The stored run of the grid point ``index`` (one option per axis)."""
+    d = grid["runs"]
+    for i in index:
+        d = d[i]
+    return RunRecord.from_dict(d, grid_config(grid, *index))

@@ -32,8 +32,10 @@ def _imports(sources: list[str]) -> str:
     """The top-level import statements of a chapter (they bind every name its show_source calls use)."""
     lines = []
     for src in sources:
-        src = _MAGIC.sub(r"\1pass", src)  # IPython magics (the setup cell's %pip) are not Python
-        tree = ast.parse(src)
+        try:  # line magics (the setup cell's %pip) become `pass`; a cell magic's body is not Python
+            tree = ast.parse(_MAGIC.sub(r"\1pass", src))
+        except SyntaxError:
+            continue
         lines += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
     return "\n".join(lines)
 

@@ -198,3 +198,72 @@ def check_finite_difference_args(x, h, func: str) -> None:
                         f"of dtype {getattr(x, 'dtype', None)} instead.")
     if not h > 0:
         raise ValueError(f"The 'h' argument of {func} must be > 0. Got {h!r} instead.")
+
+# ---- chapters 2-3: kNN, k-means, PCA, linear models, probability (shapes only: NumPy arrays and tensors) ----
+METRICS = ("l1", "l2")
+SOLVERS = ("lstsq", "normal", "inverse")
+
+
+def shape_of(a):
+    return tuple(a.shape) if hasattr(a, "shape") else type(a).__name__
+
+
+def check_matrix(a, name: str, where: str, *, cols: int | None = None) -> None:
+    if getattr(a, "ndim", None) != 2:
+        raise ValueError(f"The '{name}' argument of {where} must be a 2-D array (N, D). Got shape {shape_of(a)} instead.")
+    if cols is not None and a.shape[1] != cols:
+        raise ValueError(f"The '{name}' argument of {where} must have {cols} columns. Got shape {shape_of(a)} instead.")
+    if a.shape[0] == 0:
+        raise ValueError(f"The '{name}' argument of {where} must have at least one row. Got shape {shape_of(a)} instead.")
+
+
+def check_labels(y, n: int, name: str, where: str) -> None:
+    if getattr(y, "ndim", None) != 1 or y.shape[0] != n:
+        raise ValueError(f"The '{name}' argument of {where} must have shape ({n},). Got shape {shape_of(y)} instead.")
+    if "int" not in str(y.dtype) or bool((y < 0).any()):
+        raise ValueError(
+            f"The '{name}' argument of {where} must hold integer class labels >= 0. Got dtype {y.dtype} instead."
+        )
+
+
+def check_int_in_range(value, name: str, where: str, *, low: int = 1, high: int | None = None) -> None:
+    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        bound = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
+        raise ValueError(f"The '{name}' argument of {where} must be {bound}. Got {value!r} instead.")
+
+
+def check_listed(value, name: str, where: str, choices) -> None:
+    if value not in choices:
+        raise ValueError(f"The '{name}' argument of {where} must be one of {list(choices)}. Got {value!r} instead.")
+
+
+def check_knn_args(x_train, y_train, x_query, k, metric, where: str) -> None:
+    check_matrix(x_train, "x_train", where)
+    check_labels(y_train, x_train.shape[0], "y_train", where)
+    check_matrix(x_query, "x_query", where, cols=x_train.shape[1])
+    check_int_in_range(k, "k", where, high=x_train.shape[0])
+    check_listed(metric, "metric", where, METRICS)
+
+
+def check_targets(y, n: int, name: str, where: str, *, binary: bool = False) -> None:
+    if getattr(y, "ndim", None) != 1 or y.shape[0] != n:
+        raise ValueError(f"The '{name}' argument of {where} must have shape ({n},). Got shape {shape_of(y)} instead.")
+    if binary and not ((y == 0) | (y == 1)).all():
+        raise ValueError(f"The '{name}' argument of {where} must contain only the labels 0 and 1.")
+
+
+def check_wb(x, w, b, where: str) -> None:
+    if getattr(w, "shape", None) != (x.shape[1],):
+        raise ValueError(f"The 'w' argument of {where} must have shape ({x.shape[1]},). Got shape {shape_of(w)} instead.")
+    if getattr(b, "ndim", 0) != 0:
+        raise ValueError(f"The 'b' argument of {where} must be a scalar (0-d array). Got shape {shape_of(b)} instead.")
+
+
+def check_positive(value, name: str, where: str, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
+    if not ok or value != value or value == float("inf"):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"The '{name}' argument of {where} must be a finite float {bound}. Got {value!r} instead.")

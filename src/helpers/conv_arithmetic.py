@@ -18,12 +18,14 @@ Unit ``i`` of layer ``l`` then sees input pixels ``start_l + i*jump_l`` ... ``st
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 
 __all__ = [
     "Layer", "PRESETS", "conv_multiply_adds", "conv_output_size", "conv_parameters",
-    "conv_transpose_output_size", "network_summary", "pair", "preset", "resolve_padding",
+    "conv_geometry", "conv_transpose_output_size", "interpolation_size", "network_summary", "pair",
+    "pool_geometry", "preset", "resolve_padding",
 ]
 
 
@@ -65,6 +67,54 @@ def resolve_padding(padding, kernel_size, *, dilation=1, stride=1, fn: str = "co
         )
     p = pair(padding, "padding", fn, minimum=0)
     return (p[0], p[0]), (p[1], p[1])
+
+
+# ---- geometry of a call, validated (shared by the NumPy references and their torch twins)
+def conv_geometry(x_shape, w_shape, fn, *, stride, padding, dilation, groups):
+    """Validate a conv2d call and return ``(pads, stride, dilation, (H_out, W_out))``."""
+    _, c_in, h, w = x_shape
+    c_out, c_per_group, kh, kw = w_shape
+    s, d = pair(stride, "stride", fn), pair(dilation, "dilation", fn)
+    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
+        raise ValueError(f"The 'groups' argument of {fn} must be an int >= 1. Got {groups!r} instead.")
+    if c_in % groups or c_out % groups or c_per_group != c_in // groups:
+        raise ValueError(
+            f"{fn}: with groups={groups}, x has {c_in} channels, so w must have shape (C_out, {c_in // groups}, kH, kW) "
+            f"with C_out divisible by {groups}. Got w.shape={tuple(w_shape)} instead."
+        )
+    pads = resolve_padding(padding, (kh, kw), dilation=d, stride=s, fn=fn)
+    out = []
+    for size, k, (p0, p1), sa, da in zip((h, w), (kh, kw), pads, s, d):
+        span = da * (k - 1) + 1
+        if size + p0 + p1 < span:
+            raise ValueError(f"{fn}: the dilated kernel ({span} pixels) is larger than the padded input ({size + p0 + p1}).")
+        out.append((size + p0 + p1 - span) // sa + 1)
+    return pads, s, d, tuple(out)
+
+
+def pool_geometry(x_shape, fn, *, kernel_size, stride, padding):
+    """Validate a pooling call; return ``(k, s, p, (H_out, W_out))`` as pairs."""
+    k = pair(kernel_size, "kernel_size", fn)
+    s = k if stride is None else pair(stride, "stride", fn)
+    p = pair(padding, "padding", fn, minimum=0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"The 'padding' argument of {fn} must be at most half the kernel size {k}. Got {padding!r}.")
+    out = tuple((n + 2 * pa - ka) // sa + 1 for n, ka, sa, pa in zip(x_shape[2:], k, s, p))
+    if min(out) < 1:
+        raise ValueError(f"{fn}: kernel_size={k} does not fit the padded input {tuple(x_shape[2:])}.")
+    return k, s, p, out
+
+
+def interpolation_size(n_in: int, scale_factor: float, mode: str, fn: str) -> int:
+    """Check an interpolation call and return its output length ``floor(n_in * scale_factor)`` (both twins)."""
+    if not isinstance(scale_factor, (int, float)) or isinstance(scale_factor, bool) or scale_factor <= 0:
+        raise ValueError(f"The 'scale_factor' argument of {fn} must be a number > 0. Got {scale_factor!r} instead.")
+    if mode not in ("nearest", "bilinear"):
+        raise ValueError(f"The 'mode' argument of {fn} must be 'nearest' or 'bilinear'. Got {mode!r} instead.")
+    n_out = math.floor(n_in * scale_factor)
+    if n_out < 1:
+        raise ValueError(f"{fn}: scale_factor={scale_factor} shrinks {n_in} pixels to {n_out}.")
+    return n_out
 
 
 def conv_output_size(n: int, kernel_size: int, *, stride: int = 1, padding=0, dilation: int = 1) -> int:

@@ -13,49 +13,21 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validation import (
+    METRICS,
+    check_int_in_range,
+    check_knn_args,
+    check_labels,
+    check_listed,
+    check_matrix,
+    shape_of,
+)
+
 __all__ = [
     "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
     "kmeans", "pca_fit", "pca_transform", "pca_inverse_transform",
 ]
 
-METRICS = ("l1", "l2")
-
-
-# ---- validation shared by the chapter-2 modules (the torch twins import these too) -------------------------
-def _shape(a):
-    return tuple(a.shape) if hasattr(a, "shape") else type(a).__name__
-
-
-def _check_matrix(a, name: str, where: str, *, cols: int | None = None) -> None:
-    if getattr(a, "ndim", None) != 2:
-        raise ValueError(f"The '{name}' argument of {where} must be a 2-D array (N, D). Got shape {_shape(a)} instead.")
-    if cols is not None and a.shape[1] != cols:
-        raise ValueError(f"The '{name}' argument of {where} must have {cols} columns. Got shape {_shape(a)} instead.")
-    if a.shape[0] == 0:
-        raise ValueError(f"The '{name}' argument of {where} must have at least one row. Got shape {_shape(a)} instead.")
-
-
-def _check_labels(y, n: int, name: str, where: str) -> None:
-    if getattr(y, "ndim", None) != 1 or y.shape[0] != n:
-        raise ValueError(f"The '{name}' argument of {where} must have shape ({n},). Got shape {_shape(y)} instead.")
-    if "int" not in str(y.dtype) or bool((y < 0).any()):
-        raise ValueError(
-            f"The '{name}' argument of {where} must hold integer class labels >= 0. Got dtype {y.dtype} instead."
-        )
-
-
-def _check_int(value, name: str, where: str, *, low: int = 1, high: int | None = None) -> None:
-    ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= low
-    if ok and high is not None:
-        ok = value <= high
-    if not ok:
-        bound = f"an int >= {low}" if high is None else f"an int in [{low}, {high}]"
-        raise ValueError(f"The '{name}' argument of {where} must be {bound}. Got {value!r} instead.")
-
-
-def _check_choice(value, name: str, where: str, choices) -> None:
-    if value not in choices:
-        raise ValueError(f"The '{name}' argument of {where} must be one of {list(choices)}. Got {value!r} instead.")
 
 
 # ---- k-nearest neighbours ------------------------------------------------------------------------------------
@@ -65,9 +37,9 @@ def pairwise_distances(a, b, *, metric: str = "l2"):
     ``"l1"``: sum of absolute differences (Manhattan); ``"l2"``: Euclidean. Computed from explicit
     differences in blocks of rows, so memory stays small and L2 has no cancellation error.
     """
-    _check_matrix(a, "a", "pairwise_distances")
-    _check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
-    _check_choice(metric, "metric", "pairwise_distances", METRICS)
+    check_matrix(a, "a", "pairwise_distances")
+    check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
+    check_listed(metric, "metric", "pairwise_distances", METRICS)
     block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))  # rows per block: about 16 MB of differences
     out = np.empty((a.shape[0], b.shape[0]))
     for start in range(0, a.shape[0], block):
@@ -92,21 +64,13 @@ def _vote(neighbour_labels, n_classes: int):
     return counts.argmax(axis=1)  # argmax returns the first maximum
 
 
-def _check_knn_args(x_train, y_train, x_query, k, metric, where: str) -> None:
-    _check_matrix(x_train, "x_train", where)
-    _check_labels(y_train, x_train.shape[0], "y_train", where)
-    _check_matrix(x_query, "x_query", where, cols=x_train.shape[1])
-    _check_int(k, "k", where, high=x_train.shape[0])
-    _check_choice(metric, "metric", where, METRICS)
-
-
 def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
     """Predict the label of each row of ``x_query`` by a majority vote of its ``k`` nearest training points.
 
     ``x_train`` (N, D), ``y_train`` (N,) integer labels, ``x_query`` (M, D) -> labels (M,).
     "Training" a kNN classifier is just storing the data; all work happens here.
     """
-    _check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
+    check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
     dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N): every query to every training point
     nearest = np.argsort(dist, axis=1, kind="stable")[:, :k]  # (M, k) indices, nearest first (ties: training order)
     labels = y_train[nearest]  # (M, k) the labels of the k nearest neighbours
@@ -124,7 +88,7 @@ def _check_ks(ks, n_train: int, where: str) -> None:
     if len(ks) == 0:
         raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
     for k in ks:
-        _check_int(k, "ks", where, high=n_train)
+        check_int_in_range(k, "ks", where, high=n_train)
 
 
 def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
@@ -133,12 +97,12 @@ def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str
     The best k is the first one with the highest accuracy (the smallest, if ``ks`` is increasing).
     The test split plays no part in this choice.
     """
-    _check_matrix(x_train, "x_train", "knn_select_k")
-    _check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
-    _check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
-    _check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
+    check_matrix(x_train, "x_train", "knn_select_k")
+    check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
+    check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
+    check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
     _check_ks(ks, x_train.shape[0], "knn_select_k")
-    _check_choice(metric, "metric", "knn_select_k", METRICS)
+    check_listed(metric, "metric", "knn_select_k", METRICS)
     acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
     return int(ks[int(acc.argmax())]), acc
 
@@ -150,11 +114,11 @@ def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str =
     validation while the others are the training set. Shuffle the rows first with your own
     ``rng`` (``perm = rng.permutation(len(x))``): no hidden randomness here.
     """
-    _check_matrix(x, "x", "knn_cross_validate")
-    _check_labels(y, x.shape[0], "y", "knn_cross_validate")
-    _check_int(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
+    check_matrix(x, "x", "knn_cross_validate")
+    check_labels(y, x.shape[0], "y", "knn_cross_validate")
+    check_int_in_range(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
     _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
-    _check_choice(metric, "metric", "knn_cross_validate", METRICS)
+    check_listed(metric, "metric", "knn_cross_validate", METRICS)
     bounds = np.linspace(0, x.shape[0], n_folds + 1).round().astype(int)
     folds = []
     for i in range(n_folds):
@@ -175,9 +139,9 @@ def kmeans(x, centers, *, max_iter: int = 100):
     loses all its points stays where it is. ``inertia`` is the sum of squared distances to the
     assigned centres. Choose the initial centres explicitly, e.g. ``x[rng.choice(len(x), K, replace=False)]``.
     """
-    _check_matrix(x, "x", "kmeans")
-    _check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
-    _check_int(max_iter, "max_iter", "kmeans")
+    check_matrix(x, "x", "kmeans")
+    check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
+    check_int_in_range(max_iter, "max_iter", "kmeans")
     centers = np.array(centers, dtype=np.float64)
     labels, n_iter = None, 0
     while True:
@@ -205,8 +169,8 @@ def pca_fit(x, *, n_components: int):
     (as scikit-learn does). An eigenvector's sign is arbitrary: we make the largest-magnitude entry of
     each component positive, so the result does not depend on the SVD routine.
     """
-    _check_matrix(x, "x", "pca_fit")
-    _check_int(n_components, "n_components", "pca_fit", high=min(x.shape))
+    check_matrix(x, "x", "pca_fit")
+    check_int_in_range(n_components, "n_components", "pca_fit", high=min(x.shape))
     mean = x.mean(axis=0)
     _, s, vt = np.linalg.svd(x - mean, full_matrices=False)  # x - mean = U diag(s) Vᵀ
     components = vt[:n_components]  # (K, D)
@@ -219,18 +183,18 @@ def pca_fit(x, *, n_components: int):
 
 def pca_transform(x, mean, components):
     """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
-    _check_matrix(x, "x", "pca_transform")
-    _check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    check_matrix(x, "x", "pca_transform")
+    check_matrix(components, "components", "pca_transform", cols=x.shape[1])
     return (x - mean) @ components.T
 
 
 def pca_inverse_transform(z, mean, components):
     """Map coordinates ``z`` (N, K) back to input space -> (N, D): the best rank-K reconstruction."""
-    _check_matrix(z, "z", "pca_inverse_transform")
-    _check_matrix(components, "components", "pca_inverse_transform")
+    check_matrix(z, "z", "pca_inverse_transform")
+    check_matrix(components, "components", "pca_inverse_transform")
     if z.shape[1] != components.shape[0]:
         raise ValueError(
             f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
-            f"(one per component). Got shape {_shape(z)} instead."
+            f"(one per component). Got shape {shape_of(z)} instead."
         )
     return z @ components + mean

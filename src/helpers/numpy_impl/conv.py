@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import pair, resolve_padding
+from helpers.conv_arithmetic import conv_geometry
 
 __all__ = [
     "conv1d_backward", "conv1d_forward", "conv2d_backward", "conv2d_forward",
@@ -34,28 +34,6 @@ def check_array(a, name: str, fn: str, ndim: int | None = None) -> np.ndarray:
     if ndim is not None and a.ndim != ndim:
         raise ValueError(f"The '{name}' argument of {fn} must have {ndim} dimensions. Got shape {a.shape} instead.")
     return a
-
-
-def conv_geometry(x_shape, w_shape, fn, *, stride, padding, dilation, groups):
-    """Validate a conv2d call and return ``(pads, stride, dilation, (H_out, W_out))``."""
-    _, c_in, h, w = x_shape
-    c_out, c_per_group, kh, kw = w_shape
-    s, d = pair(stride, "stride", fn), pair(dilation, "dilation", fn)
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"The 'groups' argument of {fn} must be an int >= 1. Got {groups!r} instead.")
-    if c_in % groups or c_out % groups or c_per_group != c_in // groups:
-        raise ValueError(
-            f"{fn}: with groups={groups}, x has {c_in} channels, so w must have shape (C_out, {c_in // groups}, kH, kW) "
-            f"with C_out divisible by {groups}. Got w.shape={tuple(w_shape)} instead."
-        )
-    pads = resolve_padding(padding, (kh, kw), dilation=d, stride=s, fn=fn)
-    out = []
-    for size, k, (p0, p1), sa, da in zip((h, w), (kh, kw), pads, s, d):
-        span = da * (k - 1) + 1
-        if size + p0 + p1 < span:
-            raise ValueError(f"{fn}: the dilated kernel ({span} pixels) is larger than the padded input ({size + p0 + p1}).")
-        out.append((size + p0 + p1 - span) // sa + 1)
-    return pads, s, d, tuple(out)
 
 
 def pad2d(x, pads, value=0.0):

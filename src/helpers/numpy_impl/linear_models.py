@@ -19,7 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .classical import _check_choice, _check_int, _check_matrix, _shape
+from .._validation import (
+    SOLVERS,
+    check_int_in_range,
+    check_listed,
+    check_matrix,
+    check_positive,
+    check_targets,
+    check_wb,
+)
 
 __all__ = [
     "linear_regression_fit", "linear_regression_predict",
@@ -28,35 +36,11 @@ __all__ = [
     "linear_svm_forward", "linear_svm_backward", "linear_svm_fit", "linear_classifier_predict",
 ]
 
-SOLVERS = ("lstsq", "normal", "inverse")
-
-
-def _check_targets(y, n: int, name: str, where: str, *, binary: bool = False) -> None:
-    if getattr(y, "ndim", None) != 1 or y.shape[0] != n:
-        raise ValueError(f"The '{name}' argument of {where} must have shape ({n},). Got shape {_shape(y)} instead.")
-    if binary and not ((y == 0) | (y == 1)).all():
-        raise ValueError(f"The '{name}' argument of {where} must contain only the labels 0 and 1.")
-
-
-def _check_wb(x, w, b, where: str) -> None:
-    if getattr(w, "shape", None) != (x.shape[1],):
-        raise ValueError(f"The 'w' argument of {where} must have shape ({x.shape[1]},). Got shape {_shape(w)} instead.")
-    if getattr(b, "ndim", 0) != 0:
-        raise ValueError(f"The 'b' argument of {where} must be a scalar (0-d array). Got shape {_shape(b)} instead.")
-
-
-def _check_positive(value, name: str, where: str, *, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (value >= 0 if allow_zero else value > 0)
-    if not ok or value != value or value == float("inf"):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise ValueError(f"The '{name}' argument of {where} must be a finite float {bound}. Got {value!r} instead.")
-
-
 # ---- linear regression ---------------------------------------------------------------------------------------
 def _check_regression_args(x, y, solver, where: str) -> None:
-    _check_matrix(x, "x", where)
-    _check_targets(y, x.shape[0], "y", where)
-    _check_choice(solver, "solver", where, SOLVERS)
+    check_matrix(x, "x", where)
+    check_targets(y, x.shape[0], "y", where)
+    check_listed(solver, "solver", where, SOLVERS)
 
 
 def linear_regression_fit(x, y, *, solver: str = "lstsq"):
@@ -85,7 +69,7 @@ def linear_regression_fit(x, y, *, solver: str = "lstsq"):
 
 def linear_regression_predict(x, w, b):
     """Predictions ``x @ w + b`` -> (N,)."""
-    _check_matrix(x, "x", "linear_regression_predict")
+    check_matrix(x, "x", "linear_regression_predict")
     return x @ w + b
 
 
@@ -101,9 +85,9 @@ def logistic_regression_forward(x, w, b, y):
     log-likelihood per sample. It is evaluated as softplus(s) - y·s, which equals it exactly and
     never takes the log of 0. ``x`` (N, D), ``w`` (D,), ``b`` scalar, ``y`` (N,) in [0, 1].
     """
-    _check_matrix(x, "x", "logistic_regression_forward")
-    _check_wb(x, w, b, "logistic_regression_forward")
-    _check_targets(y, x.shape[0], "y", "logistic_regression_forward")
+    check_matrix(x, "x", "logistic_regression_forward")
+    check_wb(x, w, b, "logistic_regression_forward")
+    check_targets(y, x.shape[0], "y", "logistic_regression_forward")
     s = x @ w + b  # (N,) scores ("logits")
     loss = np.mean(np.logaddexp(0.0, s) - y * s)
     return loss, (x, w, s, y)
@@ -118,7 +102,7 @@ def logistic_regression_backward(dout, cache):
 
 def logistic_regression_predict_proba(x, w, b):
     """p(y = 1 | x) = σ(x·w + b) -> (N,)."""
-    _check_matrix(x, "x", "logistic_regression_predict_proba")
+    check_matrix(x, "x", "logistic_regression_predict_proba")
     return _sigmoid(x @ w + b)
 
 
@@ -128,11 +112,11 @@ def logistic_regression_fit(x, y, *, lr: float = 0.5, n_steps: int = 500, weight
     Returns ``(w, b, losses)`` with the (penalised) loss before each step. The problem is convex, so
     the zero start loses nothing and keeps the function free of randomness.
     """
-    _check_matrix(x, "x", "logistic_regression_fit")
-    _check_targets(y, x.shape[0], "y", "logistic_regression_fit", binary=True)
-    _check_positive(lr, "lr", "logistic_regression_fit")
-    _check_int(n_steps, "n_steps", "logistic_regression_fit")
-    _check_positive(weight_decay, "weight_decay", "logistic_regression_fit", allow_zero=True)
+    check_matrix(x, "x", "logistic_regression_fit")
+    check_targets(y, x.shape[0], "y", "logistic_regression_fit", binary=True)
+    check_positive(lr, "lr", "logistic_regression_fit")
+    check_int_in_range(n_steps, "n_steps", "logistic_regression_fit")
+    check_positive(weight_decay, "weight_decay", "logistic_regression_fit", allow_zero=True)
     w, b = np.zeros(x.shape[1]), np.zeros(())
     losses = np.empty(n_steps)
     for t in range(n_steps):
@@ -151,10 +135,10 @@ def linear_svm_forward(x, w, b, y, *, alpha: float = 0.0):
     With t = 2y - 1 in {-1, +1}: hinge_i = max(0, 1 - t_i s_i). It is zero for points on the right
     side with margin ≥ 1 (they do not influence the solution) and grows linearly otherwise.
     """
-    _check_matrix(x, "x", "linear_svm_forward")
-    _check_wb(x, w, b, "linear_svm_forward")
-    _check_targets(y, x.shape[0], "y", "linear_svm_forward", binary=True)
-    _check_positive(alpha, "alpha", "linear_svm_forward", allow_zero=True)
+    check_matrix(x, "x", "linear_svm_forward")
+    check_wb(x, w, b, "linear_svm_forward")
+    check_targets(y, x.shape[0], "y", "linear_svm_forward", binary=True)
+    check_positive(alpha, "alpha", "linear_svm_forward", allow_zero=True)
     t = 2.0 * y - 1.0
     margins = t * (x @ w + b)  # (N,)
     loss = np.maximum(0.0, 1.0 - margins).mean() + 0.5 * alpha * (w @ w)
@@ -170,11 +154,11 @@ def linear_svm_backward(dout, cache):
 
 def linear_svm_fit(x, y, *, lr: float = 0.1, n_steps: int = 500, alpha: float = 0.01):
     """Subgradient descent on the SVM objective from w = 0, b = 0; returns ``(w, b, losses)``."""
-    _check_matrix(x, "x", "linear_svm_fit")
-    _check_targets(y, x.shape[0], "y", "linear_svm_fit", binary=True)
-    _check_positive(lr, "lr", "linear_svm_fit")
-    _check_int(n_steps, "n_steps", "linear_svm_fit")
-    _check_positive(alpha, "alpha", "linear_svm_fit", allow_zero=True)
+    check_matrix(x, "x", "linear_svm_fit")
+    check_targets(y, x.shape[0], "y", "linear_svm_fit", binary=True)
+    check_positive(lr, "lr", "linear_svm_fit")
+    check_int_in_range(n_steps, "n_steps", "linear_svm_fit")
+    check_positive(alpha, "alpha", "linear_svm_fit", allow_zero=True)
     w, b = np.zeros(x.shape[1]), np.zeros(())
     losses = np.empty(n_steps)
     for t in range(n_steps):
@@ -186,5 +170,5 @@ def linear_svm_fit(x, y, *, lr: float = 0.1, n_steps: int = 500, alpha: float = 
 
 def linear_classifier_predict(x, w, b):
     """Labels 0/1 from the sign of the score x·w + b (score 0 counts as class 0) -> (N,) int."""
-    _check_matrix(x, "x", "linear_classifier_predict")
+    check_matrix(x, "x", "linear_classifier_predict")
     return (x @ w + b > 0).astype(np.int64)

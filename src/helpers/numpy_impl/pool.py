@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import pair
+from helpers.conv_arithmetic import pair, pool_geometry
 from helpers.numpy_impl.conv import check_array, col2im, crop2d, im2col, pad2d
 
 __all__ = [
@@ -21,19 +21,6 @@ __all__ = [
     "max_pool2d_backward", "max_pool2d_forward", "max_pool2d_with_indices",
     "max_unpool2d_backward", "max_unpool2d_forward",
 ]
-
-
-def pool_geometry(x_shape, fn, *, kernel_size, stride, padding):
-    """Validate a pooling call; return ``(k, s, p, (H_out, W_out))`` as pairs."""
-    k = pair(kernel_size, "kernel_size", fn)
-    s = k if stride is None else pair(stride, "stride", fn)
-    p = pair(padding, "padding", fn, minimum=0)
-    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"The 'padding' argument of {fn} must be at most half the kernel size {k}. Got {padding!r}.")
-    out = tuple((n + 2 * pa - ka) // sa + 1 for n, ka, sa, pa in zip(x_shape[2:], k, s, p))
-    if min(out) < 1:
-        raise ValueError(f"{fn}: kernel_size={k} does not fit the padded input {tuple(x_shape[2:])}.")
-    return k, s, p, out
 
 
 def _windows(x, fn, kernel_size, stride, padding, fill):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import conv_transpose_output_size, pair
+from helpers.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
 from helpers.numpy_impl.conv import check_array, col2im, im2col
 
 __all__ = [
@@ -78,14 +78,7 @@ def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest") 
     Output pixel ``i`` sits at input coordinate ``(i + 0.5)/scale - 0.5``: nearest takes ``floor(i/scale)``,
     linear mixes the two neighbours (clamped at the border).
     """
-    fn = "interpolation_matrix"
-    if not isinstance(scale_factor, (int, float)) or isinstance(scale_factor, bool) or scale_factor <= 0:
-        raise ValueError(f"The 'scale_factor' argument of {fn} must be a number > 0. Got {scale_factor!r} instead.")
-    if mode not in ("nearest", "bilinear"):
-        raise ValueError(f"The 'mode' argument of {fn} must be 'nearest' or 'bilinear'. Got {mode!r} instead.")
-    n_out = int(np.floor(n_in * scale_factor))
-    if n_out < 1:
-        raise ValueError(f"{fn}: scale_factor={scale_factor} shrinks {n_in} pixels to {n_out}.")
+    n_out = interpolation_size(n_in, scale_factor, mode, "interpolation_matrix")
     i = np.arange(n_out)
     a = np.zeros((n_out, n_in))
     if mode == "nearest":

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import torch
 
-from ..numpy_impl.classical import (
+from .._validation import (
     METRICS,
-    _check_choice,
-    _check_int,
-    _check_knn_args,
-    _check_labels,
-    _check_matrix,
-    _shape,
+    check_int_in_range,
+    check_knn_args,
+    check_labels,
+    check_listed,
+    check_matrix,
+    shape_of,
 )
 
 __all__ = [
@@ -26,9 +26,9 @@ __all__ = [
 
 def pairwise_distances(a, b, *, metric: str = "l2"):
     """Distances between every row of ``a`` (M, D) and every row of ``b`` (N, D) -> (M, N)."""
-    _check_matrix(a, "a", "pairwise_distances")
-    _check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
-    _check_choice(metric, "metric", "pairwise_distances", METRICS)
+    check_matrix(a, "a", "pairwise_distances")
+    check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
+    check_listed(metric, "metric", "pairwise_distances", METRICS)
     block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))
     rows = []
     for start in range(0, a.shape[0], block):
@@ -51,7 +51,7 @@ def _vote(neighbour_labels, n_classes: int):
 
 def knn_predict(x_train, y_train, x_query, *, k: int = 1, metric: str = "l2"):
     """Majority vote of the ``k`` nearest training points for each row of ``x_query`` -> labels (M,)."""
-    _check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
+    check_knn_args(x_train, y_train, x_query, k, metric, "knn_predict")
     dist = pairwise_distances(x_query, x_train, metric=metric)  # (M, N): every query to every training point
     nearest = torch.argsort(dist, dim=1, stable=True)[:, :k]  # (M, k) indices, nearest first (ties: training order)
     labels = y_train[nearest]  # (M, k) the labels of the k nearest neighbours
@@ -71,28 +71,28 @@ def _check_ks(ks, n_train: int, where: str) -> None:
     if len(ks) == 0:
         raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
     for k in ks:
-        _check_int(k, "ks", where, high=n_train)
+        check_int_in_range(k, "ks", where, high=n_train)
 
 
 def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
     """Validation accuracy of kNN for every ``k`` in ``ks``; returns ``(best_k, accuracies)``."""
-    _check_matrix(x_train, "x_train", "knn_select_k")
-    _check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
-    _check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
-    _check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
+    check_matrix(x_train, "x_train", "knn_select_k")
+    check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
+    check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
+    check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
     _check_ks(ks, x_train.shape[0], "knn_select_k")
-    _check_choice(metric, "metric", "knn_select_k", METRICS)
+    check_listed(metric, "metric", "knn_select_k", METRICS)
     acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
     return int(ks[int(acc.argmax())]), acc
 
 
 def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str = "l2"):
     """k-fold cross-validation of kNN over consecutive folds; ``(best_k, mean_accuracy, fold_accuracy)``."""
-    _check_matrix(x, "x", "knn_cross_validate")
-    _check_labels(y, x.shape[0], "y", "knn_cross_validate")
-    _check_int(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
+    check_matrix(x, "x", "knn_cross_validate")
+    check_labels(y, x.shape[0], "y", "knn_cross_validate")
+    check_int_in_range(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
     _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
-    _check_choice(metric, "metric", "knn_cross_validate", METRICS)
+    check_listed(metric, "metric", "knn_cross_validate", METRICS)
     n = x.shape[0]
     bounds = [round(i * n / n_folds) for i in range(n_folds + 1)]  # same boundaries as np.linspace(...).round()
     folds = []
@@ -107,9 +107,9 @@ def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str =
 
 def kmeans(x, centers, *, max_iter: int = 100):
     """Lloyd's algorithm from the initial ``centers`` (K, D); returns ``(centers, labels, inertia, n_iter)``."""
-    _check_matrix(x, "x", "kmeans")
-    _check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
-    _check_int(max_iter, "max_iter", "kmeans")
+    check_matrix(x, "x", "kmeans")
+    check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
+    check_int_in_range(max_iter, "max_iter", "kmeans")
     centers = centers.clone()
     classes = torch.arange(centers.shape[0], device=x.device)
     labels, n_iter = None, 0
@@ -131,8 +131,8 @@ def kmeans(x, centers, *, max_iter: int = 100):
 
 def pca_fit(x, *, n_components: int):
     """``(mean (D,), components (K, D), explained_variance (K,))`` from the SVD of the centred data."""
-    _check_matrix(x, "x", "pca_fit")
-    _check_int(n_components, "n_components", "pca_fit", high=min(x.shape))
+    check_matrix(x, "x", "pca_fit")
+    check_int_in_range(n_components, "n_components", "pca_fit", high=min(x.shape))
     mean = x.mean(dim=0)
     _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
     components = vt[:n_components]  # (K, D)
@@ -145,18 +145,18 @@ def pca_fit(x, *, n_components: int):
 
 def pca_transform(x, mean, components):
     """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
-    _check_matrix(x, "x", "pca_transform")
-    _check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    check_matrix(x, "x", "pca_transform")
+    check_matrix(components, "components", "pca_transform", cols=x.shape[1])
     return (x - mean) @ components.T
 
 
 def pca_inverse_transform(z, mean, components):
     """Map coordinates ``z`` (N, K) back to input space -> (N, D)."""
-    _check_matrix(z, "z", "pca_inverse_transform")
-    _check_matrix(components, "components", "pca_inverse_transform")
+    check_matrix(z, "z", "pca_inverse_transform")
+    check_matrix(components, "components", "pca_inverse_transform")
     if z.shape[1] != components.shape[0]:
         raise ValueError(
             f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
-            f"(one per component). Got shape {_shape(z)} instead."
+            f"(one per component). Got shape {shape_of(z)} instead."
         )
     return z @ components + mean

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from ..numpy_impl.classical import _shape
+from .._validation import shape_of
 
 __all__ = [
     "normal_log_pdf", "laplace_log_pdf", "bernoulli_log_pmf", "categorical_log_pmf",
@@ -102,7 +102,7 @@ def kl_divergence(p, q):
     _check_probs(p, "p", "kl_divergence")
     _check_probs(q, "q", "kl_divergence")
     if p.shape != q.shape:
-        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {_shape(p)}. Got {_shape(q)}.")
+        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {shape_of(p)}. Got {shape_of(q)}.")
     one = torch.ones_like(p)
     ratio = torch.log(torch.where(p > 0, p, one)) - torch.log(torch.where(p > 0, q, one))
     return (p * ratio).sum(dim=-1)
@@ -158,7 +158,7 @@ def kde(x_query, samples, *, bandwidth: float):
     if samples.ndim != 2 or x_query.ndim != 2 or x_query.shape[1] != samples.shape[1]:
         raise ValueError(
             f"The 'x_query' argument of kde must have {samples.shape[-1]} features like the samples. "
-            f"Got shape {_shape(x_query)} instead."
+            f"Got shape {shape_of(x_query)} instead."
         )
     d = samples.shape[1]
     sq = ((x_query[:, None, :] - samples[None, :, :]) ** 2).sum(dim=2) / bandwidth**2  # (M, N)

@@ -1,17 +1,16 @@
 """Transposed convolution and interpolation in PyTorch: twins of :mod:`helpers.numpy_impl.upsample`.
 
 The transposed convolution stamps ``w`` onto the output with one matmul and ``F.fold`` (col2im, the adjoint of
-``unfold``); interpolation multiplies by the same 1-D matrices as the NumPy version.
+``unfold``); interpolation multiplies by 1-D interpolation matrices built with torch on the input's device (the tests compare
+them with the NumPy reference's).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from helpers.conv_arithmetic import conv_transpose_output_size, pair
-from helpers.numpy_impl.upsample import interpolation_matrix as _interpolation_matrix_np
+from helpers.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
 from helpers.torch_impl.conv import check_tensor
 
 __all__ = ["conv_transpose2d", "interpolation_matrix", "upsample2d"]
@@ -43,14 +42,32 @@ def conv_transpose2d(x, w, b, *, stride=1, padding=0, output_padding=0, dilation
     return out[:, :, p[0]: p[0] + ho, p[1]: p[1] + wo] + b.view(1, -1, 1, 1)
 
 
-def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest") -> np.ndarray:
-    """The ``(n_out, n_in)`` 1-D interpolation matrix (the same NumPy array as ``helpers.numpy_impl``'s)."""
-    return _interpolation_matrix_np(n_in, scale_factor, mode)
+def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest", *, dtype=torch.float64,
+                         device=None) -> torch.Tensor:
+    """The ``(n_out, n_in)`` 1-D interpolation matrix of ``F.interpolate`` (align_corners=False), built on ``device``.
+
+    Output pixel ``i`` sits at input coordinate ``(i + 0.5)/scale - 0.5``: nearest takes ``floor(i/scale)``,
+    linear mixes the two neighbours (clamped at the border). Computed in float64, returned in ``dtype``.
+    """
+    n_out = interpolation_size(n_in, scale_factor, mode, "interpolation_matrix")
+    i = torch.arange(n_out, dtype=torch.float64, device=device)
+    rows = torch.arange(n_out, device=device)
+    a = torch.zeros(n_out, n_in, dtype=torch.float64, device=device)
+    if mode == "nearest":
+        a[rows, torch.clamp(torch.floor(i / scale_factor).long(), max=n_in - 1)] = 1.0
+        return a.to(dtype)
+    src = torch.clamp((i + 0.5) / scale_factor - 0.5, min=0.0)
+    lo = torch.clamp(torch.floor(src).long(), max=n_in - 1)
+    hi = torch.clamp(lo + 1, max=n_in - 1)
+    lam = src - lo
+    a.index_put_((rows, lo), 1.0 - lam, accumulate=True)
+    a.index_put_((rows, hi), lam, accumulate=True)
+    return a.to(dtype)
 
 
 def upsample2d(x, *, scale_factor=2, mode="nearest"):
     """Nearest or bilinear upsampling (``align_corners=False``). x (N, C, H, W) -> (N, C, floor(H s), floor(W s))."""
     check_tensor(x, "x", "upsample2d", 4)
-    a_h = torch.as_tensor(interpolation_matrix(x.shape[2], scale_factor, mode), dtype=x.dtype, device=x.device)
-    a_w = torch.as_tensor(interpolation_matrix(x.shape[3], scale_factor, mode), dtype=x.dtype, device=x.device)
+    a_h = interpolation_matrix(x.shape[2], scale_factor, mode, dtype=x.dtype, device=x.device)  # (H', H)
+    a_w = interpolation_matrix(x.shape[3], scale_factor, mode, dtype=x.dtype, device=x.device)  # (W', W)
     return a_h @ x @ a_w.T  # (H', H) @ (N, C, H, W) @ (W, W')

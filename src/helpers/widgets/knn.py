@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..numpy_impl.classical import _check_choice, _check_int, knn_predict
+from .._validation import check_int_in_range, check_listed
+from ..numpy_impl.classical import knn_predict
 
 __all__ = ["compute_knn_regions", "plot_knn_regions", "knn_explorer", "static_knn_regions"]
 
@@ -35,11 +36,11 @@ def compute_knn_regions(*, k: int = 5, metric: str = "l2", noise: float = 0.25, 
     The data (train and validation split of the same moons) depend only on ``noise`` and ``seed``,
     so changing ``k`` or ``metric`` changes the classifier and nothing else.
     """
-    _check_int(k, "k", "compute_knn_regions", high=n_train)
-    _check_choice(metric, "metric", "compute_knn_regions", ("l1", "l2"))
+    check_int_in_range(k, "k", "compute_knn_regions", high=n_train)
+    check_listed(metric, "metric", "compute_knn_regions", ("l1", "l2"))
     if not (isinstance(noise, (int, float)) and 0 <= noise <= 2):
         raise ValueError(f"The 'noise' argument of compute_knn_regions must be a float in [0, 2]. Got {noise!r} instead.")
-    _check_int(resolution, "resolution", "compute_knn_regions", low=2, high=400)
+    check_int_in_range(resolution, "resolution", "compute_knn_regions", low=2, high=400)
     x, y = _moons(n_train + n_val, noise, seed)
     x_train, y_train, x_val, y_val = x[:n_train], y[:n_train], x[n_train:], y[n_train:]
     lo, hi = x.min(axis=0) - 0.3, x.max(axis=0) + 0.3

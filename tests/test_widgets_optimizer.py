@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import numpy as np
 import plotly.graph_objects as go
@@ -268,6 +269,18 @@ def test_static_optimizer_figure_opens_on_what_the_prose_says_and_stays_light(st
     assert [s.label for s in fig.layout.sliders[0].steps][0] == "tuned"
     assert fig._dlbook_states == 3 * 6 * 4 + 4 * 6 * 3  # quadratics: 6 rates × 4 β; the other 4 surfaces: 3 β
     go.Figure(fig.to_dict())  # valid plotly
+
+
+def test_static_figures_store_no_rounding_noise(static_optimizer):
+    """Numbers between 0 and 1e-9 in magnitude (a converged path's last coordinates, f − f* at machine precision)
+    differ between CPUs; both static figures cut their runs at 1e-9 and store coordinates to 1e-8 instead."""
+    from helpers.widgets.display import round_figure
+    from helpers.widgets.momentum_views import static_momentum_figure
+
+    noise = re.compile(r"(?<![\w.])-?\d(\.\d+)?e-(1\d|[2-9]\d)\b")  # as tests/test_notebook_conventions.py
+    for fig in (static_optimizer, static_momentum_figure()):
+        text = json.dumps(round_figure(json.loads(fig.to_json())))
+        assert not noise.findall(text), [m.group(0) for m in noise.finditer(text)][:5]
 
 
 def test_static_optimizer_controls_change_what_they_should(static_optimizer):

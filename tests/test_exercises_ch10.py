@@ -3,11 +3,51 @@ reject the typical mistakes with the right hint, and call an untouched stub "not
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import torch
+
 from helpers.exercises import ch10
+from tests.notebook_solutions import exercise_outputs, solutions
+
+NOTEBOOK = "10_cnn_architectures.ipynb"
 
 
 def _stub(*args):
     """What a stub with the body ``...`` returns."""
+
+
+@pytest.fixture(scope="module")
+def sol():
+    return solutions(NOTEBOOK, {"np": np, "torch": torch})
+
+
+def test_every_exercise_has_a_solution_that_passes(sol, capsys):
+    assert ch10.check_vgg_stack(sol["stack_params"], sol["single_params"]) is True
+    assert ch10.check_inception_macs(sol["naive"], sol["reduced"]) is True
+    assert ch10.check_preact_forward(sol["preact_forward"]) is True
+    assert ch10.check_iou(sol["iou"]) is True
+    assert ch10.check_se_parameters(sol["se_params"]) is True
+    assert ch10.check_average_precision(sol["average_precision"]) is True
+    assert "❌" not in capsys.readouterr().out
+
+
+def test_stored_outputs_are_the_feedback_on_untouched_stubs():
+    cells = exercise_outputs(NOTEBOOK, "ch10")
+    assert len(cells) == 6
+    for source, text in cells:
+        assert "not attempted yet" in text and "✅" not in text and "❌" not in text, source
+
+
+def test_every_stub_is_reported_as_not_attempted(capsys):
+    assert ch10.check_vgg_stack(None, None) is None
+    assert ch10.check_inception_macs(None, None) is None
+    assert ch10.check_preact_forward(_stub) is None
+    assert ch10.check_iou(_stub) is None
+    assert ch10.check_se_parameters(None) is None
+    assert ch10.check_average_precision(_stub) is None
+    out = capsys.readouterr().out
+    assert out.count("not attempted yet") == 6 and "❌" not in out
 
 
 def test_vgg_stack_checker(capsys):
@@ -76,3 +116,18 @@ def test_se_parameters_checker(capsys):
     assert "the biases are missing" in capsys.readouterr().out
     assert ch10.check_se_parameters(64 * 64 // 16) is False
     assert ch10.check_se_parameters(None) is None
+
+
+def test_average_precision_checker(sol, capsys):
+    from helpers.exercises.ch10 import _ap_variant
+
+    assert ch10.check_average_precision(sol["average_precision"]) is True
+    assert ch10.check_average_precision(lambda s, t, n: _ap_variant(s, t, n, sort=False)) is False
+    assert "not sorted" in capsys.readouterr().out
+    assert ch10.check_average_precision(lambda s, t, n: _ap_variant(s, t, n, envelope=False)) is False
+    assert "running maximum from the right" in capsys.readouterr().out
+    assert ch10.check_average_precision(lambda s, t, n: _ap_variant(s, t, n, per_detection=True)) is False
+    assert "not by the number of detections" in capsys.readouterr().out
+    assert ch10.check_average_precision(lambda s, t, n: np.mean(t)) is False
+    assert ch10.check_average_precision(_stub) is None
+    assert "not attempted yet" in capsys.readouterr().out

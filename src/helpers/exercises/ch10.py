@@ -150,3 +150,56 @@ def check_se_parameters(count) -> bool | None:
     hint = ("the biases are missing: 4 for the first dense layer, 64 for the second." if count == 2 * 64 * 4 else
             "squeeze to C / r = 4 numbers with a dense 64 -> 4 layer, excite with a dense 4 -> 64 layer, both with biases.")
     return report(count == want, name, hint)
+
+
+def _ap_variant(scores, tp, n_true, *, sort=True, envelope=True, per_detection=False):
+    """AP computed right (the defaults) or with one typical mistake, to name the reader's."""
+    scores, hits = np.asarray(scores, float), np.asarray(tp, float)
+    if sort:
+        order = np.argsort(-scores, kind="stable")
+        hits = hits[order]
+    cum = np.cumsum(hits)
+    recall = np.concatenate([[0.0], cum / (len(hits) if per_detection else n_true)])
+    precision = cum / np.arange(1, len(hits) + 1)
+    if envelope:
+        precision = np.maximum.accumulate(precision[::-1])[::-1]
+    return float(np.sum(np.diff(recall) * precision))
+
+
+def check_average_precision(average_precision) -> bool | None:
+    """``average_precision(scores, tp, n_true)`` of one class: detections with ``scores`` (m,) and true-positive flags
+    ``tp`` (m,) against ``n_true`` objects; the area under the precision-recall curve with precision made monotone
+    from the right (PASCAL VOC, all points). Compared with :func:`helpers.detection_lab.average_precision`."""
+    from helpers.detection_lab import average_precision as reference
+
+    name = "average precision"
+    task = ("Sort by score, accumulate true and false positives, take precision and recall at every rank, make "
+            "precision monotone from the right, and sum precision times the recall steps.")
+    rng = np.random.default_rng(0)
+    cases = [([0.9, 0.8, 0.7, 0.6, 0.5], [1, 0, 1, 1, 0], 4),  # one object never detected
+             ([0.3, 0.9, 0.6, 0.8, 0.2], [1, 1, 0, 0, 1], 3),  # not sorted by score
+             ([0.95, 0.9, 0.85, 0.4], [0, 1, 1, 1], 3)]
+    for _ in range(10):
+        m = int(rng.integers(3, 12))
+        cases.append((rng.permutation(m) / m + 0.05, rng.random(m) < 0.6, m - int(rng.integers(0, 3))))
+    for scores, tp, n_true in cases:
+        scores, tp = np.asarray(scores, float), np.asarray(tp, bool)
+        want = reference(scores, tp, n_true)
+        state, got = attempt(average_precision, scores.copy(), tp.copy(), n_true, name=name, convert=float, task=task)
+        if not state:
+            return state
+        if np.isclose(got, want, atol=1e-9):
+            continue
+        if np.isclose(got, _ap_variant(scores, tp, n_true, sort=False)):
+            hint = "the detections are not sorted: rank them by descending score before accumulating."
+        elif np.isclose(got, _ap_variant(scores, tp, n_true, envelope=False)):
+            hint = ("that is the area under the raw, zig-zagging precision; VOC first replaces the precision at each "
+                    "recall by the best precision at that or any higher recall (a running maximum from the right).")
+        elif np.isclose(got, _ap_variant(scores, tp, n_true, per_detection=True)):
+            hint = ("recall divides by the number of true objects n_true (missed ones included), not by the number of "
+                    "detections.")
+        else:
+            hint = task
+        return report(False, name, f"scores {np.round(scores, 2).tolist()}, tp {tp.astype(int).tolist()}, n_true "
+                                   f"{n_true}: got {got:.4f}, expected {want:.4f}. {hint}")
+    return report(True, name)

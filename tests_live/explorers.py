@@ -78,7 +78,7 @@ PLANS: dict[str, list[Step]] = {
         Step(D, "weight decay", None, "none"), Step(S, "dropout p", ("keys", 1), "none"),
         Step(S, "label noise", ("keys", 1), "none"), Step(S, "training size", ("keys", -1), "none"),
         Step(S, "epochs", ("keys", -10), "none"), Step(S, "seed", ("keys", 1), "none"),
-        Step(S, "smoothing (EMA β)", ("keys", -10)),  # redraws the latest run at once
+        Step(S, "smoothing β", ("keys", -10)),  # redraws the latest run at once (an EMA)
         Step(B, "train", None, "animate"), Step(B, "LR range test → run both"),
         Step(B, "forget earlier", None, "none"), Step(B, "train", None, "animate"),
     ],

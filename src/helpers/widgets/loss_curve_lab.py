@@ -298,7 +298,7 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
                                description="training size", **slider),
         epochs=w.IntSlider(value=cfg.epochs, min=2, max=60, description="epochs", **slider),
         seed=w.IntSlider(value=cfg.seed, min=0, max=9, description="seed", **slider),
-        smoothing=w.FloatSlider(value=0.9, min=0, max=0.99, step=0.01, description="smoothing (EMA β)", **slider),
+        smoothing=w.FloatSlider(value=0.9, min=0, max=0.99, step=0.01, description="smoothing β", **slider),
     )
     for ctl in c.values():
         ctl.style, ctl.layout = style, layout

@@ -48,8 +48,16 @@ def rows() -> list[str]:
     return found
 
 
+_BARE_REF = re.compile(r"\{ref\}`(slip-ch0?(\d+[ab]?)-[\w-]+)`")
+
+
+def _linked(row: str) -> str:
+    """A MyST target on a paragraph or code cell has no title for {ref} to show: give the link its text."""
+    return _BARE_REF.sub(lambda m: f"{{ref}}`chapter {m[2]} <{m[1]}>`", row)
+
+
 def render() -> str:
-    body = rows()
+    body = [_linked(row) for row in rows()]
     if not body:
         return INTRO + "No slips are listed yet.\n"
     return INTRO + HEADER + "\n".join(body) + "\n"

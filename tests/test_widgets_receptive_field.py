@@ -171,3 +171,128 @@ def test_train_steps_is_validated(bad):
     with pytest.raises(ValueError, match=r"The 'train_steps' argument of compute_effective_receptive_field must be "
                                          r"an int in \[0, 2000\]\. Got .* instead\."):
         compute_effective_receptive_field(train_steps=bad)
+
+
+# ------------------------------------------------------------------ the lab (helpers.widgets.receptive_field_lab)
+from helpers.widgets import receptive_field_lab as rfl  # noqa: E402
+from tests.widget_fuzz import assert_finite_figure  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def small_lab():
+    return rfl.lab(rfl.STATIC_NETWORK, input_size=24, channels=3, train_steps=30)
+
+
+@settings(max_examples=40, deadline=None)
+@given(tokens=st.lists(st.sampled_from(["conv3p1", "conv3s2p1", "conv1s3", "conv3p2d2", "conv2s2", "pool2",
+                                        "avg3s1p1", "pool3s2d2", "res3", "res3d2", "up2", "up3", "conv5s3p2"]),
+                       min_size=1, max_size=4),
+       row=st.floats(0, 1), col=st.floats(0, 1), layer=st.integers(0, 3))
+def test_index_support_is_the_autograd_support(tokens, row, col, layer):
+    """The propagated index sets equal the non-zero input gradients of an all-ones network, holes included."""
+    try:
+        sizes = rfl.layer_sizes(rfl.parse_net(" ".join(tokens)), 20)
+    except ValueError:
+        return
+    layer = min(layer, len(tokens) - 1)
+    unit = rfl.unit_index(sizes[layer], (row, col))
+    exact = rfl.index_support(" ".join(tokens), 20, layer, unit)
+    np.testing.assert_array_equal(exact, rfl.autograd_support(" ".join(tokens), 20, layer, unit))
+    if "up" not in " ".join(tokens[:layer + 1]):  # chains and residual blocks: the recursion's box is the span
+        assert rfl.box_is_exact(rfl.recursion_box(" ".join(tokens), 20, layer, unit), exact)
+
+
+def test_autograd_support_matches_torch_layers_with_real_weights():
+    """The ones-weight support equals the support of the same stack built from torch.nn modules with random
+    positive weights (a second brute force, independent of _forward)."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    stack = nn.Sequential(nn.Conv2d(1, 2, 3, stride=2, padding=1), nn.Conv2d(2, 2, 3, padding=2, dilation=2),
+                          nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(2, 1, 3, padding=1)).double()
+    for p in stack.parameters():
+        p.data.uniform_(0.1, 1.0)
+    x = (torch.rand(1, 1, 24, 24, dtype=torch.float64) + 0.1).requires_grad_(True)
+    stack(x)[0, 0, 7, 10].backward()
+    spec = "conv3s2p1 conv3p2d2 up2 conv3p1"
+    np.testing.assert_array_equal(x.grad[0, 0].numpy() > 0, rfl.autograd_support(spec, 24, 3, (7, 10)))
+    np.testing.assert_array_equal(x.grad[0, 0].numpy() > 0, rfl.index_support(spec, 24, 3, (7, 10)))
+
+
+def test_holes_and_where_the_recursion_fails():
+    # stride 2 then dilation 2: taps 4 pixels apart, each 3 wide -> every 4th column but one is missing
+    support = rfl.index_support("conv3s2p1 conv3p2d2", 40, 1, (10, 10))
+    assert support.sum() == 81 and rfl.support_box(support) == (15, 25, 15, 25)
+    np.testing.assert_array_equal(np.flatnonzero(support[20]), [15, 16, 17, 19, 20, 21, 23, 24, 25])
+    # after an upsampling the jump is 1/2: unit 5 gets the right box, unit 4 a box half a pixel off
+    spec = "conv3p1 up2 conv3p1"
+    box = rfl.recursion_box(spec, 16, 2, (5, 5))
+    assert box[:4] == (1.0, 4.0, 1.0, 4.0) and rfl.box_is_exact(box, rfl.index_support(spec, 16, 2, (5, 5)))
+    box, support = rfl.recursion_box(spec, 16, 2, (4, 4)), rfl.index_support(spec, 16, 2, (4, 4))
+    assert box[:4] == (0.5, 3.5, 0.5, 3.5) and rfl.support_box(support) == (0, 3, 0, 3)
+    assert not rfl.box_is_exact(box, support)
+
+
+@pytest.mark.parametrize("bad", ["conv3 dense4", "res4", "res3s2", "up1", "up2p1", "conv3s9", "conv16", " "])
+def test_parse_net_rejects(bad):
+    with pytest.raises(ValueError, match="parse_net"):
+        rfl.parse_net(bad)
+
+
+def test_lab_state_fields_are_inside_the_support(small_lab):
+    assert small_lab["error"] is None and small_lab["train_loss"].shape == (30,)
+    assert small_lab["train_loss"][-5:].mean() < small_lab["train_loss"][:5].mean()
+    for layer in range(len(small_lab["ops"])):
+        state = rfl.lab_state(small_lab, layer, (0.25, 1.0))
+        for name, erf in state["erf"].items():
+            assert np.isfinite(erf).all() and erf.max() == pytest.approx(1.0), name
+            assert state["outside"][name] == 0.0  # the gradient never leaves the pixels read
+        assert state["read"] == state["support"].sum() <= state["span"]
+    assert not np.allclose(rfl.lab_state(small_lab, 4)["erf"]["trained"], rfl.lab_state(small_lab, 4)["erf"]["untrained"])
+    assert rfl.lab("conv9 conv9 conv9", input_size=16)["error"]
+
+
+def test_static_lab_has_every_state_and_stays_small(small_lab):
+    fig = rfl.static_lab(data=small_lab)
+    n_layers = len(small_lab["ops"])
+    assert fig._dlbook_states == n_layers * 25
+    assert [s.currentvalue.prefix for s in fig.layout.sliders] == ["layer ", "unit row ", "unit col "]
+    assert len(fig.layout.sliders[0].steps) == n_layers and len(fig.layout.sliders[2].steps) == 5
+    # a step of the unit-column slider rewrites the six overlay traces with that state's maps
+    step = fig.layout.sliders[2].steps[0]
+    data, _, idx = step.args
+    assert list(idx) == list(range(3, 9))
+    state = rfl.lab_state(small_lab, n_layers - 1, (0.5, 0.0))
+    r0, r1, c0, c1 = state["support_box"]
+    assert data["z"][0] == state["support"][r0:r1 + 1, c0:c1 + 1].astype(int).tolist()
+    assert len(fig.to_json()) < 0.6e6
+    assert_finite_figure(fig)
+
+
+@settings(max_examples=15, deadline=None)
+@given(net=st.sampled_from(list(rfl.NETWORKS) + ["custom"]),
+       spec=st.sampled_from(["conv3", "conv3p1 res3 up2 conv3p1", "conv99", "nonsense", "up4 up4 up4", "conv1s8",
+                             "pool2 pool2 pool2 pool2 pool2"]),
+       layer=st.integers(1, 8), row=st.sampled_from([0.0, 1.0, 0.35]), col=st.sampled_from([0.0, 1.0, 0.65]))
+def test_lab_explorer_controls_never_crash(lab_explorer, net, spec, layer, row, col):
+    box = lab_explorer
+    net_w, spec_w = box.children[0].children
+    layer_w, row_w, col_w = box.children[1].children
+    with box.wiring.hold():
+        spec_w.value, net_w.value = spec, net
+    layer_w.value = min(layer, layer_w.max)
+    row_w.value, col_w.value = row, col
+    data = box.last_result
+    if data["error"]:
+        assert "<pre style='color:#b00'>" in box.children[3].value
+        return
+    state = box.last_state
+    assert state["layer"] == min(layer, layer_w.max) - 1
+    assert state["unit"] == rfl.unit_index(data["sizes"][state["layer"]], (row, col))
+    assert_finite_figure(box.last_figure)
+
+
+@pytest.fixture(scope="module")
+def lab_explorer():
+    return rfl.receptive_field_lab_explorer(input_size=16, train_steps=5)

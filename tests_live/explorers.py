@@ -63,7 +63,11 @@ PLANS: dict[str, list[Step]] = {
         Step(D, "norm", ("option", "group")), Step(D, "groups G"), Step(S, "sample n"), Step(S, "channel c"),
         Step(D, "norm", ("option", "batch")),
     ],
-    # The layer list is read for the "custom" network only.
+    # The layer list is read for the "custom" network only; a new network trains for a few seconds first.
+    "receptive_field_lab_explorer": [
+        Step(S, "layer"), Step(S, "unit row"), Step(S, "unit col"), Step(D, "network"),
+        Step(D, "network", ("option", "custom")), Step("text", "layers", ("type", "conv3s2p1 conv3p2d2 up2 conv3p1")),
+    ],
     "receptive_field_explorer": [
         Step(S, "layer"), Step(S, "unit row"), Step(S, "unit col"), Step(D, "network"),
         Step(D, "network", ("option", "custom")), Step("text", "layers", ("type", "conv3p1 pool2 conv3p1 conv3p2d2")),

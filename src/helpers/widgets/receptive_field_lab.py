@@ -424,8 +424,10 @@ def plot_lab(data: dict, state: dict | None = None):
 
 
 # ------------------------------------------------------------------------------------- interactive layers
-def receptive_field_lab_explorer(*, input_size: int = 40, train_steps: int = 150):
-    """Network (presets or a typed layer list), layer, unit row and column (needs a live kernel)."""
+def receptive_field_lab_explorer(*, input_size: int = 32, train_steps: int = 40):
+    """Network (presets or a typed layer list), layer, unit row and column (needs a live kernel). The presets
+    are trained when the explorer starts (a few seconds), so that switching between them redraws at once; a typed
+    network trains on its first use."""
     import html
 
     import ipywidgets as widgets
@@ -441,7 +443,7 @@ def receptive_field_lab_explorer(*, input_size: int = 40, train_steps: int = 150
                                    continuous_update=False)
     info, out = widgets.HTML(), widgets.Output()
     box = widgets.VBox([row(net, spec), row(layer, unit_row, unit_col), out, info])
-    cache: dict = {}
+    cache: dict = {text: lab(text, input_size=input_size, train_steps=train_steps) for text in NETWORKS.values()}
 
     def update():
         text = NETWORKS.get(net.value, spec.value)

@@ -80,7 +80,15 @@ def test_static_widget_sliders_change_their_figure(recorder, page):
         rect = rail.locator(".slider-rail-rect").first
         rect.scroll_into_view_if_needed()
         box = rect.bounding_box()
-        tab.mouse.click(box["x"] + 0.9 * box["width"], box["y"] + box["height"] / 2)
+        # click far from the slider's current step (a slider opening on its last step would not move at 0.9)
+        where = tab.evaluate(f"""() => {{
+            const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
+                .filter(g => g.layout && g.layout.sliders && g.layout.sliders.length)[{index}];
+            const s = gd.layout.sliders[0];
+            return (s.active || 0) / Math.max(1, s.steps.length - 1);
+        }}""")
+        fraction = 0.1 if where > 0.5 else 0.9
+        tab.mouse.click(box["x"] + fraction * box["width"], box["y"] + box["height"] / 2)
         tab.wait_for_timeout(700)
         after = tab.evaluate(snapshot)
         assert before != after, f"{page}: moving slider figure #{index} did not change the figure"

@@ -82,7 +82,9 @@ PLANS: dict[str, list[Step]] = {
         Step(D, "weight decay", None, "none"), Step(S, "dropout p", ("keys", 1), "none"),
         Step(S, "label noise", ("keys", 1), "none"), Step(S, "training size", ("keys", -1), "none"),
         Step(S, "epochs", ("keys", -10), "none"), Step(S, "seed", ("keys", 1), "none"),
-        Step(S, "smoothing β", ("keys", -10)),  # redraws the latest run at once (an EMA)
+        # redraws the latest run at once (an EMA); one key press is one state change, so exactly one redraw
+        # (ten presses are ten changes: the lab coalesces them, but into more than one redraw)
+        Step(S, "smoothing β", ("keys", -1)),
         Step(B, "train", None, "animate"), Step(B, "LR range test → run both"),
         Step(B, "forget earlier", None, "none"), Step(B, "train", None, "animate"),
     ],

@@ -1,6 +1,6 @@
 """One chapter's training end to end on each device: the chapter-10 small CNN on the 8×8 digits.
 
-``helpers.cnn_training.fit`` with ``device=`` (the same seed, weights and batches on every device); on CUDA the
+``helpers.labs.cnn_training.fit`` with ``device=`` (the same seed, weights and batches on every device); on CUDA the
 clock is read after ``torch.cuda.synchronize()`` (kernels run asynchronously: without it the timer would stop
 while the GPU is still working). The CUDA context is created before the clock starts; the first batches still
 include one-off work (cuDNN choosing its kernels, the memory pool growing), as they do in a notebook.
@@ -14,7 +14,7 @@ import torch
 
 
 def _run(device: str, epochs: int) -> dict:
-    from helpers import cnn_training as ct
+    from helpers.labs import cnn_training as ct
 
     data = ct.digit_images()
     torch.manual_seed(0)

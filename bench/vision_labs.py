@@ -22,8 +22,8 @@ import torch  # noqa: E402
 
 
 def _classifier(seed, device):
-    from helpers import shapes_data as sd
-    from helpers import vision_labs as vl
+    from helpers.data import shapes as sd
+    from helpers.labs import vision_labs as vl
 
     data = sd.load_shapes(n_images=2000, size=32, rng=seed)
     clf = vl.train_classifier(data, epochs=12, seed=seed, device=device)
@@ -36,8 +36,8 @@ def _classifier(seed, device):
 
 
 def _transfer(seed, device):
-    from helpers import shapes_data as sd
-    from helpers import vision_labs as vl
+    from helpers.data import shapes as sd
+    from helpers.labs import vision_labs as vl
 
     data = sd.load_shapes(n_images=2000, size=32, rng=seed)
     out = {}
@@ -48,8 +48,8 @@ def _transfer(seed, device):
 
 
 def _segmentation(seed, device):
-    from helpers import segmentation as seg
-    from helpers import shapes_data as sd
+    from helpers.data import shapes as sd
+    from helpers.labs import segmentation as seg
 
     data = sd.load_shapes(n_images=1000, size=32, rng=seed + 1)
     out = {}
@@ -61,8 +61,8 @@ def _segmentation(seed, device):
 
 
 def _detection(seed, device):
-    from helpers import detection_lab as dl
-    from helpers import shapes_data as sd
+    from helpers.data import shapes as sd
+    from helpers.labs import detection_lab as dl
 
     data = sd.load_shapes(n_images=2500, size=48, n_objects=(1, 3), fractions=(0.8, 0.0, 0.2), rng=seed + 2)
     r = dl.train_detector(data, epochs=12, seed=seed, device=device)

@@ -1,4 +1,4 @@
-"""helpers.approximation (chapter 3/4): parameter counts against torch, fits against closed-form oracles."""
+"""helpers.labs.approximation (chapter 3/4): parameter counts against torch, fits against closed-form oracles."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import approximation as ap
 from helpers.data import make_regression_1d
+from helpers.labs import approximation as ap
 
 
 @pytest.mark.parametrize("sizes", [(3, 4, 2), (1, 500, 1), (1, 100, 5, 1), (784, 1024, 10), (2, 1)])

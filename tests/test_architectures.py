@@ -8,10 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from helpers import architectures as A
-from helpers import cnn_training as T
-from helpers import conv_arithmetic as ca
-from helpers.detection import box_area, box_iou, nms
+from helpers.core import conv_arithmetic as ca
+from helpers.labs import architectures as A
+from helpers.labs import cnn_training as T
+from helpers.labs.detection import box_area, box_iou, nms
 
 # ------------------------------------------------------------------------------------------ counts and shapes
 

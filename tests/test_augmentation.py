@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import augmentation as aug
+from helpers.data import augmentation as aug
 
 
 @pytest.fixture

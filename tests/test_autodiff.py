@@ -18,8 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from helpers.autodiff_scalar import Value, topological_order
-from helpers.autodiff_tensor import Tensor, unbroadcast
+from helpers.autodiff.scalar import Value, topological_order
+from helpers.autodiff.tensor import Tensor, unbroadcast
 
 # ---- operations shared by both engines (Value/Tensor and torch have the same operators and methods) --
 BINARY = {

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from helpers.conv_arithmetic import (
+from helpers.core.conv_arithmetic import (
     PRESETS,
     Layer,
     conv_multiply_adds,

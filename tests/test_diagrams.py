@@ -23,10 +23,10 @@ import torch.nn.functional as F  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 
 import helpers.numpy_impl as hn  # noqa: E402
-from helpers import approximation as ap  # noqa: E402
-from helpers import architectures as A  # noqa: E402
-from helpers.autodiff_scalar import Value, topological_order  # noqa: E402
+from helpers.autodiff.scalar import Value, topological_order  # noqa: E402
 from helpers.diagrams import activations, conv, graph, rnn_cells, segnets, transformer, units  # noqa: E402
+from helpers.labs import approximation as ap  # noqa: E402
+from helpers.labs import architectures as A  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

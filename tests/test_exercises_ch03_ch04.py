@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from notebook_solutions import exercise_outputs, solutions
 
+from helpers.core.testing import gradient_check
 from helpers.exercises import ch03, ch04
-from helpers.testing import gradient_check
 
 
 def test_ch03_checkers(capsys):

@@ -73,7 +73,7 @@ def test_fgsm_checker(capsys):
 # ---------------------------------------------------------------- the chapter's stubs and shown solutions
 import helpers.numpy_impl as hn  # noqa: E402
 import helpers.torch_impl as ht  # noqa: E402
-from helpers import explain  # noqa: E402
+from helpers.labs import explain  # noqa: E402
 from tests.notebook_solutions import exercise_outputs, solutions  # noqa: E402
 
 NOTEBOOK = "12b_generative_rl.ipynb"

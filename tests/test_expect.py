@@ -1,4 +1,4 @@
-"""helpers.expect and friends: the assertions behind the portable notebook outputs."""
+"""helpers.core.expect (helpers.expect and friends): the assertions behind the portable notebook outputs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import helpers
-from helpers.expect import ExpectationError
+from helpers.core.expect import ExpectationError
 
 SANITIZERS = re.findall(r"^regex: (.*)$\n^replace: (.*)$",
                         (Path(__file__).parent / "nbval_sanitize.cfg").read_text(), flags=re.M)

@@ -8,8 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from helpers.explain import TinyCNN, accuracy, fgsm, grad_cam, train_classifier
-from helpers.generative_training import load_digits_01, reconstruction_mse, train_autoencoder
+from helpers.labs.explain import TinyCNN, accuracy, fgsm, grad_cam, train_classifier
+from helpers.labs.generative_training import load_digits_01, reconstruction_mse, train_autoencoder
 
 
 class _GapLinear(nn.Module):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.expr import ExpressionError, compile_expression, parse, to_string
+from helpers.core.expr import ExpressionError, compile_expression, parse, to_string
 
 CASES = [
     ("x^2 + 10*y^2", lambda x, y: x**2 + 10 * y**2),

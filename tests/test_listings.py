@@ -1,5 +1,5 @@
 """The functions the book prints with ``show_source`` read like the algorithm: at most two lines of argument
-checking before the maths (the checks live in ``helpers._validation``; issue: code a maintainer can live in).
+checking before the maths (the checks live in ``helpers.core._validation``; issue: code a maintainer can live in).
 
 The listed functions are found in the notebooks themselves: every ``show_source(<name>)`` of every chapter, with the
 names resolved by the chapter's own import lines.
@@ -92,7 +92,7 @@ def test_listing_shows_the_algorithm_first(chapter, expr, func):
     n = check_lines(func)
     assert n <= MAX_CHECK_LINES, (
         f"{expr}, shown in {chapter}, starts with {n} lines of argument checks: move them into one call of a "
-        f"checker in helpers._validation so the listing shows the algorithm first.")
+        f"checker in helpers.core._validation so the listing shows the algorithm first.")
 
 
 def test_the_measure_counts_checks_and_stops_at_the_algorithm():

@@ -1,4 +1,4 @@
-"""Network containers (helpers.*_impl.nets), weight copying (helpers.bridge), training loops (*.trainer).
+"""Network containers (helpers.*_impl.nets), weight copying (helpers.core.bridge), training loops (*.trainer).
 
 The NumPy ``Sequential.backward`` is checked against torch autograd through the ``torch.nn`` twin with
 copied weights; the loops' curves are compared in tests/test_training_parity.py.
@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 import helpers.numpy_impl as hn
 import helpers.torch_impl as ht
-from helpers.bridge import copy_weights
-from helpers.training import History, ProgressLine
+from helpers.core.bridge import copy_weights
+from helpers.core.training import History, ProgressLine
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "leaky_relu"]
 

@@ -24,7 +24,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.testing import numerical_gradient, rel_error
+from helpers.core.testing import numerical_gradient, rel_error
 from tests.devices import skip_float64_on_mps
 from tests.registry import all_cases
 

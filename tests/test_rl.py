@@ -7,7 +7,7 @@ from collections import deque
 import numpy as np
 import pytest
 
-from helpers.rl import GridWorld, greedy_policy, policy_evaluation, q_learning, reinforce, value_iteration
+from helpers.labs.rl import GridWorld, greedy_policy, policy_evaluation, q_learning, reinforce, value_iteration
 
 GAMMA = 0.9
 

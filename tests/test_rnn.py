@@ -331,7 +331,7 @@ def test_chapter_11_checkers_accept_right_and_reject_wrong_answers(capsys):
 
 # ---------------------------------------------------------------- chapter 11's models and shipped text
 def test_adding_problem_marks_one_step_per_half_and_sums_them():
-    from helpers.rnn_training import adding_problem
+    from helpers.labs.rnn_training import adding_problem
 
     x, y = adding_problem(50, 10, torch.Generator().manual_seed(0))
     assert x.shape == (10, 50, 2) and y.shape == (50, 1)
@@ -344,7 +344,7 @@ def test_adding_problem_marks_one_step_per_half_and_sums_them():
 
 @pytest.mark.parametrize("cell,cls", [("lstm", torch.nn.LSTM), ("gru", torch.nn.GRU), ("rnn", torch.nn.RNN)])
 def test_recurrent_net_matches_torch_layer_plus_linear(cell, cls):
-    from helpers.rnn_training import RecurrentNet
+    from helpers.labs.rnn_training import RecurrentNet
 
     net = RecurrentNet(cell, 3, 5, 2, torch.Generator().manual_seed(1)).double()
     ref = cls(3, 5, dtype=torch.float64)
@@ -357,8 +357,8 @@ def test_recurrent_net_matches_torch_layer_plus_linear(cell, cls):
 
 
 def test_text_vocab_windows_and_deterministic_sampling():
-    from helpers.rnn_training import RecurrentNet, sample_text
-    from helpers.text_data import CharVocab, char_windows, load_text
+    from helpers.data.text import CharVocab, char_windows, load_text
+    from helpers.labs.rnn_training import RecurrentNet, sample_text
 
     text = load_text()
     assert len(text) > 4000 and text.isascii()

@@ -1,4 +1,4 @@
-"""Chapter 13's helpers (helpers.running_fast) and exercise checkers (helpers.exercises.ch13).
+"""Chapter 13's helpers (helpers.labs.running_fast) and exercise checkers (helpers.exercises.ch13).
 
 CPU always; the tests with a ``dev`` argument also run on CUDA when a GPU is present (their own
 parametrisation, independent of ``--device``). The data-parallel test starts 2 real gloo processes.
@@ -13,9 +13,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers import running_fast as rf
 from helpers.exercises import ch13
-from helpers.running_fast import compiling, distributed, precision
+from helpers.labs import running_fast as rf
+from helpers.labs.running_fast import compiling, distributed, precision
 
 DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from helpers import schedules as S
+from helpers.core import schedules as S
 
 
 def _lrs(make_scheduler, n=40, base_lr=0.5):

@@ -1,12 +1,12 @@
-"""Tests of helpers.shapes_data: determinism, shapes and dtypes, masks consistent with boxes, class balance."""
+"""Tests of helpers.data.shapes: determinism, shapes and dtypes, masks consistent with boxes, class balance."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helpers import shapes_data as sd
-from helpers.detection import box_iou
+from helpers.data import shapes as sd
+from helpers.labs.detection import box_iou
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""helpers.testing: relative error, finite differences and the gradient check verdicts."""
+"""helpers.core.testing: relative error, finite differences and the gradient check verdicts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import torch
 
 import helpers.numpy_impl as hn
 import helpers.torch_impl as ht
-from helpers.testing import THRESHOLDS, GradientCheck, gradient_check, numerical_gradient, rel_error
+from helpers.core.testing import THRESHOLDS, GradientCheck, gradient_check, numerical_gradient, rel_error
 
 
 def test_rel_error():

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import approximation, explain, lr_finder
-from helpers import cnn_training as ct
-from helpers import generative_training as gt
-from helpers import rnn_training as rt
-from helpers import training_recipe as tr
-from helpers._device import resolve_device
+from helpers.core._device import resolve_device
+from helpers.labs import approximation, explain, lr_finder
+from helpers.labs import cnn_training as ct
+from helpers.labs import generative_training as gt
+from helpers.labs import rnn_training as rt
+from helpers.labs import training_recipe as tr
 from helpers.widgets import attention_heatmap as ah
 
 CPU = torch.device("cpu")

@@ -16,7 +16,7 @@ import torch
 import helpers.numpy_impl as hn
 import helpers.torch_impl as ht
 from helpers import data as hd
-from helpers.bridge import copy_weights
+from helpers.core.bridge import copy_weights
 from tests.devices import skip_float64_on_mps, to_numpy
 
 

@@ -9,9 +9,8 @@ import pytest
 import torch
 
 import helpers.numpy_impl as hn
-from helpers.testing import gradient_check
-from helpers.torch_impl.nets import mlp
-from helpers.training_recipe import (
+from helpers.core.testing import gradient_check
+from helpers.labs.training_recipe import (
     BUGS,
     debug_run,
     expected_initial_loss,
@@ -20,6 +19,7 @@ from helpers.training_recipe import (
     softmax_cross_entropy_backward_forgot_mean,
     train_step_softmax_before_loss,
 )
+from helpers.torch_impl.nets import mlp
 
 
 def test_initial_loss_is_close_to_log_c_and_one_batch_can_be_overfit():

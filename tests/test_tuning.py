@@ -9,7 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from helpers.hyperparameter_search import (
+from helpers.labs.hyperparameter_search import (
     Choice,
     LogUniform,
     Uniform,
@@ -19,7 +19,7 @@ from helpers.hyperparameter_search import (
     prob_hit_top,
     random_search,
 )
-from helpers.lr_finder import exponential_lrs, lr_range_test, smooth_losses, suggest_lrs
+from helpers.labs.lr_finder import exponential_lrs, lr_range_test, smooth_losses, suggest_lrs
 
 
 # ------------------------------------------------------------------------------------------- LR range test

@@ -1,5 +1,5 @@
-"""Tests of the shapes experiments: segmentation (helpers.segmentation), the centre-based detector
-(helpers.detection_lab) and the classifier / filters / ERF / transfer lab (helpers.vision_labs).
+"""Tests of the shapes experiments: segmentation (helpers.labs.segmentation), the centre-based detector
+(helpers.labs.detection_lab) and the classifier / filters / ERF / transfer lab (helpers.labs.vision_labs).
 
 The metric code is checked on hand-computed cases, the detector's target encoding against its decoding (a
 perfect network output must give back the true boxes with AP 1), and every trainer on tiny data: seeded runs
@@ -17,10 +17,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from helpers import detection_lab as dl  # noqa: E402
-from helpers import segmentation as seg  # noqa: E402
-from helpers import shapes_data as sd  # noqa: E402
-from helpers import vision_labs as vl  # noqa: E402
+from helpers.data import shapes as sd  # noqa: E402
+from helpers.labs import detection_lab as dl  # noqa: E402
+from helpers.labs import segmentation as seg  # noqa: E402
+from helpers.labs import vision_labs as vl  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -194,7 +194,7 @@ def test_effective_receptive_field_leaves_the_images_alone(shapes):
 
 
 def test_conv_layers_receptive_fields():
-    from helpers import conv_arithmetic as ca
+    from helpers.core import conv_arithmetic as ca
 
     rows = ca.network_summary(vl.conv_layers(vl.shape_cnn()), 32, 3)
     assert [r["rf"] for r in rows] == [5, 6, 10, 12, 20, 28]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.generative_training import load_digits_01, train_vae, two_moons
+from helpers.labs.generative_training import load_digits_01, train_vae, two_moons
 from helpers.widgets import gan_diffusion_2d as gd
 from helpers.widgets import latent_traversal as lt
 from tests.widget_fuzz import assert_finite_figure
@@ -112,7 +112,7 @@ def test_compute_gan_history_shapes(gan_histories):
 
 
 def test_gan_divergence_is_reported_not_drawn(monkeypatch):
-    from helpers import generative_training
+    from helpers.labs import generative_training
 
     def fake_train(**kw):
         samples = np.zeros((3, 4, 2))

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers.lr_finder import smooth_losses
+from helpers.labs.lr_finder import smooth_losses
 from helpers.widgets.loss_curve_lab import (
     load_grid,
     loss_curve_lab,

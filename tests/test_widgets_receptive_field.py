@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.conv_arithmetic import PRESETS
+from helpers.core.conv_arithmetic import PRESETS
 from helpers.widgets.receptive_field import (
     compute_effective_receptive_field,
     compute_erf_vs_depth,

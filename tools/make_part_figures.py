@@ -15,8 +15,8 @@ import numpy as np  # noqa: E402
 
 import helpers  # noqa: E402
 import helpers.numpy_impl as hn  # noqa: E402
-from helpers.conv_arithmetic import network_summary, preset  # noqa: E402
-from helpers.plotting import plot_decision_regions  # noqa: E402
+from helpers.core.conv_arithmetic import network_summary, preset  # noqa: E402
+from helpers.core.plotting import plot_decision_regions  # noqa: E402
 from helpers.widgets.optimizer_trajectories import compute_trajectories  # noqa: E402
 from helpers.widgets.rnn_gradients import compute_rnn_gradients  # noqa: E402
 from helpers.widgets.surfaces import quadratic_surface  # noqa: E402

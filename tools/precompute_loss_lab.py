@@ -1,7 +1,7 @@
 """Precompute the static loss-curve lab: every data set · capacity × batch size × regulariser × learning rate, as compact JSON.
 
 The grid (288 runs) takes a few minutes on one CPU thread, too long for the chapter's time budget, so it ships as
-package data (``src/helpers/data_files/loss_lab_grid.json``). The runs are deterministic (seeded, one thread);
+package data (``src/helpers/data/files/loss_lab_grid.json``). The runs are deterministic (seeded, one thread);
 ``tests/test_widgets_loss_curve_lab.py`` recomputes a few grid points and compares them with the stored ones.
 
     OMP_NUM_THREADS=1 .venv/bin/python tools/precompute_loss_lab.py
@@ -22,7 +22,7 @@ import torch  # noqa: E402
 
 from helpers.widgets.loss_curve_runs import LabConfig, compute_grid  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "src" / "helpers" / "data_files" / "loss_lab_grid.json"
+OUT = Path(__file__).resolve().parent.parent / "src" / "helpers" / "data" / "files" / "loss_lab_grid.json"
 
 # Axes in the order of the static lab's controls (each resets the ones after it): data and capacity first, the
 # learning-rate slider last. Regulariser combines weight decay (PyTorch's, on SGD) and dropout in one menu: every

@@ -5,6 +5,26 @@ The package is the single source of truth for every algorithm the book teaches:
 ``helpers.torch_impl`` the PyTorch twins with the same names and signatures, and
 ``helpers.widgets`` the interactive figures. Importing ``helpers`` is cheap: torch and
 the plotting libraries are imported only by the functions that need them.
+
+==========================  ==============================================================================
+subpackage                  what it holds
+==========================  ==============================================================================
+``helpers.numpy_impl``      NumPy references of every algorithm, forward and backward by hand
+``helpers.torch_impl``      the PyTorch twins (same module names, function names and signatures)
+``helpers.autodiff``        reverse-mode autodiff from scratch: ``scalar`` (``Value``), ``tensor`` (``Tensor``)
+``helpers.data``            the data loaders (``from helpers import data``), ``shapes``, ``text``,
+                            ``augmentation``, and the package data in ``files/``
+``helpers.labs``            the chapters' experiments and training loops (CNNs, RNNs, detection,
+                            generative models, RL, learning-rate finder, ``running_fast`` ...)
+``helpers.widgets``         the interactive figures
+``helpers.diagrams``        still diagrams drawn from the package's own formulas and modules
+``helpers.exercises``       the checkers of the chapters' exercises
+``helpers.core``            shared pieces: argument validation, ``expect``, gradient checks (``testing``),
+                            the training history, schedules, conv arithmetic, weight bridge, plotting
+==========================  ==============================================================================
+
+This module itself holds ``device()``, ``setup()``, ``show_source()`` and re-exports ``expect``,
+``expect_below`` and ``expect_true`` from :mod:`helpers.core.expect`.
 """
 
 from __future__ import annotations
@@ -16,7 +36,7 @@ import textwrap
 
 __version__ = "0.1.0"
 
-from helpers.expect import expect, expect_below, expect_true  # noqa: E402  (plain Python, cheap to import)
+from helpers.core.expect import expect, expect_below, expect_true  # noqa: E402  (plain Python, cheap to import)
 
 __all__ = ["__version__", "device", "setup", "show_source", "on_colab", "expect", "expect_below", "expect_true"]
 

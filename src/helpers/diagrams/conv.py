@@ -1,4 +1,4 @@
-"""Convolution arithmetic drawn from the formulas of :mod:`helpers.conv_arithmetic`: which input pixels an output
+"""Convolution arithmetic drawn from the formulas of :mod:`helpers.core.conv_arithmetic`: which input pixels an output
 reads, with stride, padding and dilation, for a transposed convolution, and through a stack of atrous
 (dilated) convolutions as in DeepLab.
 
@@ -8,7 +8,7 @@ reads, with stride, padding and dilation, for a transposed convolution, and thro
   zeros inserted between its pixels and ``d (k - 1) - p`` zeros of padding (Dumoulin & Visin's view); output
   ``o`` reads the input pixels ``i`` with ``o = i * s - p + t * d`` for some ``t``.
 * :func:`atrous_support`: the input positions that reach one output through a stack of 1-D convolutions with
-  the given dilations ("same" padding), and the receptive field of :func:`~helpers.conv_arithmetic.network_summary`.
+  the given dilations ("same" padding), and the receptive field of :func:`~helpers.core.conv_arithmetic.network_summary`.
 
 The unit tests compare each set with the non-zero gradients of ``F.conv2d``, ``F.conv_transpose2d`` and a
 stack of ``F.conv1d`` (a brute-force computation that does not use these formulas).
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv_arithmetic as ca
+from ..core import conv_arithmetic as ca
 
 __all__ = ["conv_window", "transposed_window", "atrous_support", "draw_conv", "draw_conv_gallery",
            "draw_atrous_stack", "GALLERY"]

@@ -1,6 +1,6 @@
 """Computational graphs of the book's scalar autodiff engine, with values and gradients on the edges.
 
-:func:`graph_data` reads a :class:`~helpers.autodiff_scalar.Value` graph after ``backward()``: one node per
+:func:`graph_data` reads a :class:`~helpers.autodiff.scalar.Value` graph after ``backward()``: one node per
 ``Value``, one edge per use of a value as an operation's input. Each edge carries the forward value that
 flows along it (the input's ``data``) and the gradient that flows back along it: the part of the input's
 ``grad`` that this use contributes. That part is computed by the engine's own ``_backward`` closure of the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..autodiff_scalar import Value, topological_order
+from ..autodiff.scalar import Value, topological_order
 
 __all__ = ["GraphNode", "GraphEdge", "graph_data", "draw_graph", "example_graphs"]
 

@@ -1,4 +1,4 @@
-"""FCN and U-Net drawn from the modules of :mod:`helpers.architectures` and the shapes of a real forward pass.
+"""FCN and U-Net drawn from the modules of :mod:`helpers.labs.architectures` and the shapes of a real forward pass.
 
 :func:`segnet_stages` runs one input through a ``TinyFCN`` or ``TinyUNet`` with forward hooks on its stages
 (the blocks of ``features``, ``down``, ``bottom``, ``up``, ``dec`` and the output layers) and records, in call

@@ -2,7 +2,7 @@
 
 A network ``f(x) = c + sum_j v_j act(w_j x + b_j)`` is a sum of scaled, shifted copies of its activation.
 :func:`unit_contributions` evaluates every term ``v_j act(w_j x + b_j)`` from the fitted weights of a
-:class:`~helpers.approximation.FitResult` (the model of chapter 3's ``fit_mlp``); the terms plus the output
+:class:`~helpers.labs.approximation.FitResult` (the model of chapter 3's ``fit_mlp``); the terms plus the output
 bias add up to the network's prediction exactly (the unit test checks this). :func:`draw_unit_contributions`
 plots the terms, their sum and the target: a tanh unit is a smooth step at ``x = -b_j / w_j`` of height
 ``2 v_j`` and steepness ``w_j``.

@@ -129,7 +129,7 @@ def check_huber_backward(huber_backward) -> bool | None:
     import torch
     import torch.nn.functional as F
 
-    from helpers.testing import numerical_gradient
+    from helpers.core.testing import numerical_gradient
 
     name = "Huber backward"
     task = "Differentiate each piece: r inside [-δ, δ], ±δ outside; then divide by the number of entries."

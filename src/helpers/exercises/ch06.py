@@ -12,7 +12,7 @@ from functools import partial
 
 import numpy as np
 
-from helpers import schedules as _schedules
+from helpers.core import schedules as _schedules
 
 from ._report import as_int_tuple, attempt, call, check_early_stopping_cases, not_attempted, report
 
@@ -127,8 +127,8 @@ def check_fixed_train_step(step) -> bool | None:
     reference step from the same initial weights, and overfit one batch."""
     import torch
 
+    from helpers.labs.training_recipe import overfit_one_batch, train_step
     from helpers.torch_impl.nets import mlp
-    from helpers.training_recipe import overfit_one_batch, train_step
 
     name = "training step"
     g = torch.Generator().manual_seed(0)

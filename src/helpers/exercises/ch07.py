@@ -56,7 +56,7 @@ def check_softplus(softplus_forward, softplus_backward) -> bool | None:
     import torch
     import torch.nn.functional as F
 
-    from helpers.testing import numerical_gradient
+    from helpers.core.testing import numerical_gradient
 
     name = "softplus forward and backward"
     task = ("Write ln(1 + e^x) so that only exp of a non-positive number is taken, derive d/dx, and return "

@@ -76,7 +76,7 @@ def check_batch_norm_backward(batch_norm_backward) -> bool | None:
     import torch
     import torch.nn.functional as F
 
-    from helpers.testing import numerical_gradient
+    from helpers.core.testing import numerical_gradient
 
     name = "batch-norm backward"
     task = ("Write x_hat = (x - mu) / sqrt(var + eps) and differentiate through mu and var too, both of which "

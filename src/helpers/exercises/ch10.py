@@ -33,7 +33,7 @@ def check_vgg_stack(stack_params, single_params) -> bool | None:
 
 def check_inception_macs(naive, reduced) -> bool | None:
     """Multiply-adds of a 5x5 conv 192 -> 32 on 28x28 (padding 2), directly and after a 1x1 reduction to 16."""
-    from helpers.conv_arithmetic import conv_multiply_adds
+    from helpers.core.conv_arithmetic import conv_multiply_adds
 
     name = "Inception multiply-adds"
     if naive is None or reduced is None:
@@ -112,8 +112,8 @@ def check_preact_forward(forward) -> bool | None:
 
 
 def check_iou(iou) -> bool | None:
-    """``iou(a, b)`` of two boxes ``(x1, y1, x2, y2)``, compared with :func:`helpers.detection.box_iou`."""
-    from helpers.detection import box_iou
+    """``iou(a, b)`` of two boxes ``(x1, y1, x2, y2)``, compared with :func:`helpers.labs.detection.box_iou`."""
+    from helpers.labs.detection import box_iou
 
     name = "IoU"
     rng = np.random.default_rng(0)
@@ -141,7 +141,7 @@ def check_iou(iou) -> bool | None:
 
 def check_se_parameters(count) -> bool | None:
     """Parameters of an SE block on 64 channels with reduction 16 (two dense layers with biases)."""
-    from helpers.architectures import SEBlock
+    from helpers.labs.architectures import SEBlock
 
     name = "SE parameters"
     if count is None:
@@ -169,8 +169,8 @@ def _ap_variant(scores, tp, n_true, *, sort=True, envelope=True, per_detection=F
 def check_average_precision(average_precision) -> bool | None:
     """``average_precision(scores, tp, n_true)`` of one class: detections with ``scores`` (m,) and true-positive flags
     ``tp`` (m,) against ``n_true`` objects; the area under the precision-recall curve with precision made monotone
-    from the right (PASCAL VOC, all points). Compared with :func:`helpers.detection_lab.average_precision`."""
-    from helpers.detection_lab import average_precision as reference
+    from the right (PASCAL VOC, all points). Compared with :func:`helpers.labs.detection_lab.average_precision`."""
+    from helpers.labs.detection_lab import average_precision as reference
 
     name = "average precision"
     task = ("Sort by score, accumulate true and false positives, take precision and recall at every rank, make "

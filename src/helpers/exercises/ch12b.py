@@ -117,7 +117,7 @@ def check_fgsm(attack):
     """``attack(model, x, y, eps)`` -> x_adv: one signed-gradient step on the cross-entropy, clipped to [0, 1]."""
     import torch
 
-    from ..explain import fgsm
+    from ..labs.explain import fgsm
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 3)).double()

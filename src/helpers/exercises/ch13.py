@@ -82,7 +82,7 @@ def check_bf16_rounding(after_plus, after_minus, *, w: float = 1.0, update: floa
 
 # ----------------------------------------------------------------------------------------------- 13.3
 def _amp_setup(seed: int = 0):
-    from helpers.running_fast.precision import make_mlp
+    from helpers.labs.running_fast.precision import make_mlp
 
     model = make_mlp(seed=seed, hidden=16)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
@@ -111,7 +111,7 @@ def _run_steps(step, steps, max_norm, poison: bool):
 def check_amp_step(step) -> bool:
     """``step(model, opt, scaler, x, y, max_norm)``: a float16 autocast step with loss scaling, gradient clipping
     to ``max_norm`` (None: no clipping), skipped on overflow. Compared with ``running_fast.amp_train_step``."""
-    from helpers.running_fast.precision import amp_train_step
+    from helpers.labs.running_fast.precision import amp_train_step
 
     def reference(model, opt, scaler, x, y, max_norm):
         return amp_train_step(model, opt, scaler, x, y, dtype=torch.float16, max_norm=max_norm)
@@ -156,7 +156,7 @@ def check_accumulated_gradients(accumulate) -> bool:
     k ranks)."""
     import torch.nn.functional as F
 
-    from helpers.running_fast.precision import make_mlp
+    from helpers.labs.running_fast.precision import make_mlp
 
     g = torch.Generator().manual_seed(13)
     x, y = torch.randn(48, 64, generator=g, dtype=torch.float64), torch.randint(0, 10, (48,), generator=g)

@@ -4,7 +4,7 @@ Each submodule has a twin of the same name in :mod:`helpers.torch_impl` with the
 names and signatures; ``tests/test_api.py`` enforces this.
 """
 
-from helpers._reexport import reexport as _reexport
+from helpers.core._reexport import reexport as _reexport
 
 # Topic modules, in the order the book meets them. Every public name (each module's ``__all__``)
 # is also re-exported here, so chapters can write ``hn.relu_forward`` as well as ``hn.layers.relu_forward``.

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from ..core._validation import check_array, check_int, check_real
 from .layers import affine_backward, affine_forward, softmax_backward, softmax_forward
 
 __all__ = [

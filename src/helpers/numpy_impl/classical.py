@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
+from ..core._validation import (
     METRICS,
     check_int_in_range,
     check_knn_args,

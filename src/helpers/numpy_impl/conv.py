@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import conv_geometry
+from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = [
     "conv1d_backward", "conv1d_forward", "conv2d_backward", "conv2d_forward",

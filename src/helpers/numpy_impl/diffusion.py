@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_int, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_int, check_real, check_same_shape
 
 __all__ = [
     "diffusion_schedule", "ddpm_posterior_variance",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_real, check_same_shape
 from .losses import _REDUCTIONS, _reduce, _unreduce  # the same batch reduction as every loss
 
 __all__ = [

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_int
+from ..core._validation import check_array, check_choice, check_int
 from .layers import affine_backward, affine_forward
 
 __all__ = [

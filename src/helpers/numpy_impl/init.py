@@ -31,7 +31,7 @@ import numbers
 
 import numpy as np
 
-from .._validation import check_init_args
+from ..core._validation import check_init_args
 
 __all__ = ["INIT_SCHEMES", "fan_in_and_fan_out", "init_std", "init_weight"]
 

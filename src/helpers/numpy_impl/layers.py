@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from .._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
+from ..core._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
 
 __all__ = [
     "affine_forward", "affine_backward", "relu_forward", "relu_backward",

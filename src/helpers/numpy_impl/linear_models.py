@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import (
+from ..core._validation import (
     SOLVERS,
     check_int_in_range,
     check_listed,

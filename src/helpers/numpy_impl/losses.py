@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_real, check_same_shape
 
 __all__ = [
     "l1_loss_forward", "l1_loss_backward", "mse_loss_forward", "mse_loss_backward",

@@ -6,7 +6,7 @@ last backward pass (``grads``), the cache between ``forward`` and ``backward``, 
 flag. The names mirror ``torch.nn`` (``Linear``, ``ReLU``, ``Sequential``, ``parameters()``,
 ``state_dict()`` with keys such as ``"0.weight"``), and :mod:`helpers.torch_impl.nets` holds twins of
 the same names built from ``torch.nn``, so that weights copy over one to one
-(:func:`helpers.bridge.copy_weights`).
+(:func:`helpers.core.bridge.copy_weights`).
 
 Linear layers store ``weight`` in PyTorch's ``(out_features, in_features)`` layout and draw it, like
 ``nn.Linear``, from U(-1/sqrt(in), 1/sqrt(in)) with an explicit ``rng``. References: CS231n's
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int, check_real
+from ..core._validation import check_array, check_int, check_real
 from .layers import (
     affine_backward,
     affine_forward,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
+from ..core._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
 from .norm2d import spatial_batch_norm_backward, spatial_batch_norm_forward, spatial_batch_norm_running_stats
 from .transformer import layer_norm_backward, layer_norm_forward
 

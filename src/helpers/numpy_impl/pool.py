@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import pair, pool_geometry
+from helpers.core.conv_arithmetic import pair, pool_geometry
 from helpers.numpy_impl.conv import check_array, col2im, crop2d, im2col, pad2d
 
 __all__ = [

@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from .._validation import shape_of
+from ..core._validation import shape_of
 
 __all__ = [
     "normal_log_pdf", "laplace_log_pdf", "bernoulli_log_pmf", "categorical_log_pmf",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..optim_checks import check_damping, check_lr
+from ..core.optim_checks import check_damping, check_lr
 
 __all__ = [
     "newton_step", "gauss_newton_step", "levenberg_marquardt_step", "bfgs_update", "lbfgs_direction",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_real, check_train_call
-from ..training import LOSSES, History, ProgressLine
+from ..core._validation import check_real, check_train_call
+from ..core.training import LOSSES, History, ProgressLine
 from .losses import (
     binary_cross_entropy_with_logits_backward,
     binary_cross_entropy_with_logits_forward,
@@ -61,7 +61,7 @@ def evaluate(net: Module, x, y, *, loss: str = "cross_entropy"):
 
 def train(net: Module, x, y, *, loss: str = "cross_entropy", epochs: int = 10, batch_size: int | None = None,
           lr: float = 0.1, optimizer=None, rng=None, val=None, progress: bool = False) -> History:
-    """Train ``net`` on ``(x, y)`` and return the :class:`~helpers.training.History` of its metrics.
+    """Train ``net`` on ``(x, y)`` and return the :class:`~helpers.core.training.History` of its metrics.
 
     ``batch_size=None`` uses the full batch. ``rng`` (a ``np.random.Generator``) reshuffles the examples
     every epoch; ``None`` keeps their order. Without ``optimizer`` the update is plain SGD with ``lr``;

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_choice, check_real
+from ..core._validation import check_array, check_choice, check_real
 from .attention import multi_head_attention_backward, multi_head_attention_forward
 from .layers import (
     affine_backward,

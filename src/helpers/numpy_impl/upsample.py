@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
+from helpers.core.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
 from helpers.numpy_impl.conv import check_array, col2im, im2col
 
 __all__ = [

@@ -1,6 +1,6 @@
 """PyTorch twins of :mod:`helpers.numpy_impl`: same names and signatures, differentiable, device- and dtype-agnostic."""
 
-from helpers._reexport import reexport as _reexport
+from helpers.core._reexport import reexport as _reexport
 
 # Topic modules, in the order the book meets them. Every public name (each module's ``__all__``)
 # is also re-exported here, so chapters can write ``hn.relu_forward`` as well as ``hn.layers.relu_forward``.

@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from .._validation import check_array, check_int, check_real
+from ..core._validation import check_array, check_int, check_real
 from .layers import affine, softmax
 
 __all__ = [

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import (
+from ..core._validation import (
     METRICS,
     check_int_in_range,
     check_knn_args,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.conv_arithmetic import conv_geometry
+from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = ["conv1d", "conv2d", "conv2d_naive", "depthwise_separable_conv2d"]
 

@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from .._validation import check_array, check_choice, check_int, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_int, check_real, check_same_shape
 
 __all__ = [
     "diffusion_schedule", "ddpm_posterior_variance", "q_sample", "ddpm_posterior_mean", "ddpm_reverse_mean",

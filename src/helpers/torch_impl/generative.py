@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_real, check_same_shape
 from .losses import _REDUCTIONS, _reduce  # the same batch reduction as every loss
 
 __all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_loss", "gan_generator_loss",

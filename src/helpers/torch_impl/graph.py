@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import check_array, check_choice, check_int
+from ..core._validation import check_array, check_choice, check_int
 from .layers import affine
 
 __all__ = ["gcn_normalized_adjacency", "graph_conv", "scatter_aggregate", "message_passing", "AGGREGATIONS"]

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
+from ..core._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
 
 __all__ = [
     "affine", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "maxout", "swish", "gelu",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import (
+from ..core._validation import (
     SOLVERS,
     check_int_in_range,
     check_listed,

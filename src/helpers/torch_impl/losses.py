@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_array, check_choice, check_real, check_same_shape
 
 __all__ = [
     "l1_loss", "mse_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",

@@ -11,7 +11,7 @@ and an independent check on the hand-written NumPy reference (``tests/test_train
   (:func:`helpers.torch_impl.layers.dropout_inverted`).
 
 Parameter names match the NumPy side (``"0.weight"``, ``"0.bias"`` ...), so
-:func:`helpers.bridge.copy_weights` moves weights between the two one to one.
+:func:`helpers.core.bridge.copy_weights` moves weights between the two one to one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from .._validation import check_int, check_real
+from ..core._validation import check_int, check_real
 from .layers import dropout_inverted
 
 __all__ = [

@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from .._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
+from ..core._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
 from .norm2d import spatial_batch_norm, spatial_batch_norm_running_stats
 from .transformer import layer_norm
 

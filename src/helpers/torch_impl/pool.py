@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.conv_arithmetic import pair, pool_geometry
+from helpers.core.conv_arithmetic import pair, pool_geometry
 from helpers.torch_impl.conv import cached_geometry, check_tensor, pad2d
 
 __all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d"]

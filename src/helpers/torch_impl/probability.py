@@ -11,7 +11,7 @@ import math
 
 import torch
 
-from .._validation import shape_of
+from ..core._validation import shape_of
 
 __all__ = [
     "normal_log_pdf", "laplace_log_pdf", "bernoulli_log_pmf", "categorical_log_pmf",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .._validation import check_real, check_train_call
-from ..training import LOSSES, History, ProgressLine
+from ..core._validation import check_real, check_train_call
+from ..core.training import LOSSES, History, ProgressLine
 
 __all__ = ["sgd_update", "loss_and_accuracy", "evaluate", "train"]
 
@@ -57,7 +57,7 @@ def evaluate(net: torch.nn.Module, x, y, *, loss: str = "cross_entropy"):
 def train(net: torch.nn.Module, x, y, *, loss: str = "cross_entropy", epochs: int = 10,
           batch_size: int | None = None, lr: float = 0.1, optimizer=None, generator=None, val=None,
           progress: bool = False) -> History:
-    """Train ``net`` on ``(x, y)`` and return the :class:`~helpers.training.History` of its metrics.
+    """Train ``net`` on ``(x, y)`` and return the :class:`~helpers.core.training.History` of its metrics.
 
     ``batch_size=None`` uses the full batch. ``generator`` (a ``torch.Generator``) reshuffles the examples
     every epoch; ``None`` keeps their order. Without ``optimizer`` the update is plain SGD with ``lr``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from .._validation import check_array, check_choice, check_real
+from ..core._validation import check_array, check_choice, check_real
 from .attention import multi_head_attention
 from .layers import affine, gelu, relu
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
+from helpers.core.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
 from helpers.torch_impl.conv import check_tensor
 
 __all__ = ["conv_transpose2d", "interpolation_matrix", "upsample2d"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from ..core._validation import check_choice, check_int
 from ..numpy_impl.init import init_weight
 from ..numpy_impl.layers import (
     affine_backward,

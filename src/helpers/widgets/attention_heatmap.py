@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 import helpers.torch_impl as ht
-from helpers._device import resolve_device
-from helpers._validation import _describe
+from helpers.core._device import resolve_device
+from helpers.core._validation import _describe
 
 __all__ = ["make_reversal_data", "TinyTransformer", "TransformerConfig", "train_tiny_transformer",
            "compute_attention_maps", "plot_attention_heatmap", "attention_explorer",

@@ -1,7 +1,7 @@
 """GAN training and DDPM denoising on 2-D data, step by step.
 
 Layers: :func:`compute_gan_history` / :func:`compute_ddpm_history` (train with
-:mod:`helpers.generative_training`, keep snapshots; a snapshot with non-finite points ends the history and is
+:mod:`helpers.labs.generative_training`, keep snapshots; a snapshot with non-finite points ends the history and is
 reported as ``diverged_at``), :func:`plot_points_2d` (plotly scatter of samples over the data),
 :func:`gan_training_explorer` / :func:`diffusion_explorer` (sliders) and :func:`static_gan_training` /
 :func:`static_diffusion` (plotly figures with precomputed slider steps for the HTML book).
@@ -25,10 +25,10 @@ def _finite_prefix(frames):
 
 
 def compute_gan_history(**train_kwargs):
-    """:func:`helpers.generative_training.train_gan` with its snapshots cut at the first non-finite one.
+    """:func:`helpers.labs.generative_training.train_gan` with its snapshots cut at the first non-finite one.
 
     Adds ``diverged_at`` (the training step of that snapshot, or None)."""
-    from ..generative_training import train_gan
+    from ..labs.generative_training import train_gan
 
     out = train_gan(**train_kwargs)
     keep, bad = _finite_prefix(out["samples"])
@@ -46,7 +46,7 @@ def compute_ddpm_history(data, *, n=400, sample_seed=0, **train_kwargs):
     import torch
 
     from .. import torch_impl as ht
-    from ..generative_training import ddpm_sample, train_ddpm
+    from ..labs.generative_training import ddpm_sample, train_ddpm
 
     model, alpha_bars, losses = train_ddpm(data, **train_kwargs)
     reverse = ddpm_sample(model, alpha_bars, n, seed=sample_seed)  # (T + 1, n, 2), index = t

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_int_in_range, check_listed
+from ..core._validation import check_int_in_range, check_listed
 from ..numpy_impl.classical import knn_predict
 
 __all__ = ["compute_knn_regions", "plot_knn_regions", "knn_explorer", "static_knn_regions"]

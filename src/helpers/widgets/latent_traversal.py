@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_array, check_int
+from ..core._validation import check_array, check_int
 
 __all__ = ["compute_latent_grid", "plot_latent_traversal", "latent_traversal_explorer", "static_latent_traversal"]
 

@@ -10,7 +10,7 @@ learning-rate range test (raw and smoothed loss, both suggestions) beside a run 
 ``loss_curve_lab`` is the live lab (core ipywidgets only, works with 7.7 and 8): it trains a real network on the
 digits (:mod:`helpers.widgets.loss_curve_runs`) when "train" is clicked, redraws while training, and runs the range
 test with a run at each suggestion. The static variants, interactive in the HTML book without a kernel, are built by
-the same functions from precomputed runs: ``static_loss_curve_lab`` (the grid ``data_files/loss_lab_grid.json``
+the same functions from precomputed runs: ``static_loss_curve_lab`` (the grid ``helpers/data/files/loss_lab_grid.json``
 written by ``tools/precompute_loss_lab.py``: data · capacity, batch size, regulariser menus and a learning-rate
 slider) and ``static_range_test_figure`` (a smoothing slider over one range test and its two runs).
 """
@@ -391,7 +391,7 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
 
 def load_grid() -> dict:
     """The precomputed grid shipped with the package (see ``tools/precompute_loss_lab.py``)."""
-    return json.loads(resources.files("helpers").joinpath("data_files", GRID_FILE).read_text())
+    return json.loads(resources.files("helpers.data").joinpath("files", GRID_FILE).read_text())
 
 
 def static_loss_curve_lab(grid: dict | None = None, *, default: tuple | None = None):

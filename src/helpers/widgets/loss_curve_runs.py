@@ -5,7 +5,7 @@ wherever the data lives) is trained with the package's optimizers (``ht.SGD`` wi
 the training part of scikit-learn's 8×8 digits (1,079 images) and evaluated after every epoch on the validation
 part (359 images). The test part is never touched: choosing settings by looking at curves is tuning.
 
-The learning rate follows a schedule of :mod:`helpers.schedules`, evaluated at every *update* t = 0 … T−1
+The learning rate follows a schedule of :mod:`helpers.core.schedules`, evaluated at every *update* t = 0 … T−1
 (T = epochs × updates per epoch), so warm-up and cosine are smooth; the lecture's per-epoch 1/t decay
 α₀/(1 + r·epoch) becomes α₀/(1 + r·t/updates_per_epoch), the same curve.
 
@@ -23,8 +23,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from helpers import schedules as _s
-from helpers._validation import check_choice, check_int, check_real
+from helpers.core import schedules as _s
+from helpers.core._validation import check_choice, check_int, check_real
 
 __all__ = ["SCHEDULES", "OPTIMIZERS", "N_CLASSES", "DIVERGENCE_FACTOR", "REGIMES", "LabConfig", "RunRecord",
            "lab_data", "build_model", "lr_factor", "compute_run", "compute_lr_range_test", "compute_range_test_runs",
@@ -236,10 +236,10 @@ def compute_run(config: LabConfig | None = None, *, callback=None, **overrides) 
 
 def compute_lr_range_test(config: LabConfig | None = None, *, steps: int = 100, lr_min: float = 1e-4,
                           lr_max: float = 10.0, **overrides):
-    """The learning-rate range test (:func:`helpers.lr_finder.lr_range_test`) for the lab's model and data."""
+    """The learning-rate range test (:func:`helpers.labs.lr_finder.lr_range_test`) for the lab's model and data."""
     import torch
 
-    from helpers.lr_finder import lr_range_test
+    from helpers.labs.lr_finder import lr_range_test
 
     config = replace(config or LabConfig(), **overrides)
     x, y, _, _ = lab_data(config)

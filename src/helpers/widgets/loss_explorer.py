@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from .. import numpy_impl as hn
-from .._validation import check_int, check_real
+from ..core._validation import check_int, check_real
 
 __all__ = ["REGRESSION_LOSSES", "CLASSIFICATION_LOSSES", "compute_loss_explorer", "plot_loss_explorer",
            "loss_explorer", "static_loss_explorer"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_choice, check_int, check_real
+from ..core._validation import check_choice, check_int, check_real
 from ..numpy_impl.layers import dropout_inverted_forward, dropout_noninverted_forward
 
 __all__ = ["NORM_KINDS", "compute_normalization_sets", "plot_normalization_axes", "plot_normalization_block",

@@ -198,7 +198,7 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
     """
     import ipywidgets as w
 
-    from helpers.expr import ExpressionError
+    from helpers.core.expr import ExpressionError
 
     from .display import redraw, wire
 

@@ -2,7 +2,7 @@
 
 * ``compute_receptive_field`` — per-layer table (output size, receptive field, jump, start) of a preset
   (LeNet-5, AlexNet, VGG-16, ResNet-18) or of a layer list such as ``"conv3 conv3 pool2 conv3d2"``,
-  by the recursion of :mod:`helpers.conv_arithmetic`; ``compute_unit_field`` — the input box one unit sees.
+  by the recursion of :mod:`helpers.core.conv_arithmetic`; ``compute_unit_field`` — the input box one unit sees.
 * ``compute_effective_receptive_field`` — the *effective* field (Luo et al., NeurIPS 2016): the gradient of one
   output unit with respect to the input, averaged over random inputs. It is Gaussian-like and much smaller
   than the analytic field; its width grows like ``sqrt(depth)`` while the analytic field grows like ``depth``
@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from helpers.conv_arithmetic import PRESETS, Layer, network_summary, preset
+from helpers.core.conv_arithmetic import PRESETS, Layer, network_summary, preset
 
 __all__ = [
     "compute_effective_receptive_field", "compute_erf_vs_depth", "compute_receptive_field", "compute_unit_field",

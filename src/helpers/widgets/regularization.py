@@ -17,9 +17,9 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from .._validation import check_choice, check_int, check_real
-from ..approximation import build_mlp, weight_matrices
+from ..core._validation import check_choice, check_int, check_real
 from ..data import make_moons
+from ..labs.approximation import build_mlp, weight_matrices
 
 __all__ = ["DEFAULT_LAMBDAS", "compute_regularization", "compute_regularization_batch", "compute_regularization_path",
            "plot_regularization",

@@ -2,7 +2,7 @@
 
 Every surface evaluates vectorised over NumPy arrays: ``f(x, y)``, ``grad(x, y) -> (f_x, f_y)`` and
 ``hessian(x, y) -> (f_xx, f_xy, f_yy)``. The closed forms are checked against torch autograd in
-``tests/test_widgets_optimizer.py``. The reader's own formula goes through :mod:`helpers.expr`
+``tests/test_widgets_optimizer.py``. The reader's own formula goes through :mod:`helpers.core.expr`
 (a safe grammar with symbolic derivatives).
 References: Rosenbrock (1960); Beale (1958); Himmelblau (1972); Rastrigin (1974).
 """
@@ -160,7 +160,7 @@ def _rastrigin() -> Surface:
 
 
 def _custom(expression: str) -> Surface:
-    from helpers.expr import compile_expression
+    from helpers.core.expr import compile_expression
 
     e = compile_expression(expression)  # raises ExpressionError (a ValueError) with a readable message
     return Surface("custom", expression, e.value, e.grad, e.hessian, (-3.0, 3.0), (-3.0, 3.0), (-2.0, 2.5),

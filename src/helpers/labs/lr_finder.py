@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ..core._validation import check_int, check_real
 
 __all__ = ["exponential_lrs", "smooth_losses", "suggest_lrs", "LRFinderResult", "lr_range_test"]
 
@@ -104,7 +104,7 @@ def lr_range_test(model, x, y, *, loss_fn=None, make_optimizer=None, lr_min: flo
     import torch
     import torch.nn.functional as F
 
-    from ._device import resolve_device
+    from ..core._device import resolve_device
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"The 'model' argument of lr_range_test must be a torch.nn.Module. Got {type(model).__name__}.")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ..core._validation import check_int, check_real
 
 __all__ = ["GridWorld", "value_iteration", "policy_evaluation", "q_learning", "reinforce", "softmax_policy",
            "greedy_policy", "plot_gridworld", "ACTIONS"]

@@ -21,7 +21,7 @@ Li et al., "PyTorch Distributed: Experiences on Accelerating Data Parallel Train
 al., "Mixed Precision Training", ICLR 2018.
 """
 
-from helpers._reexport import reexport as _reexport
+from helpers.core._reexport import reexport as _reexport
 
 # One idea per module, in the order of the chapter; every public name is also available here
 # (``running_fast.time_it`` as well as ``running_fast.timing.time_it``). ``measure`` (GPU only) is not imported.

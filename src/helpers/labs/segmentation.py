@@ -1,13 +1,13 @@
 """Semantic segmentation trained for real: the chapter-10 TinyFCN and TinyUNet on the shapes data set.
 
-Every pixel is classified, here as object (1) or background (0) of :mod:`helpers.shapes_data` images (or,
+Every pixel is classified, here as object (1) or background (0) of :mod:`helpers.data.shapes` images (or,
 with ``semantic=True``, as background or one of the four shape classes). The two networks differ in how they
 get back to full resolution:
 
-* :class:`~helpers.architectures.TinyFCN` scores a 4x coarser grid and blows it up with one transposed
+* :class:`~helpers.labs.architectures.TinyFCN` scores a 4x coarser grid and blows it up with one transposed
   convolution (kernel 4, stride 4): every 4 x 4 block of output pixels comes from one coarse score vector,
   so its boundaries are blocky (Long et al., 2015, "FCN-32s" in small);
-* :class:`~helpers.architectures.TinyUNet` upsamples step by step and concatenates the encoder's
+* :class:`~helpers.labs.architectures.TinyUNet` upsamples step by step and concatenates the encoder's
   full-resolution features (the skip connections), so its boundaries follow the shapes (Ronneberger et al.,
   2015).
 
@@ -26,8 +26,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ._device import resolve_device
-from ._validation import check_choice, check_int, check_real
+from ..core._device import resolve_device
+from ..core._validation import check_choice, check_int, check_real
 from .architectures import TinyFCN, TinyUNet, count_parameters
 
 __all__ = ["SegmentationResult", "segmentation_tensors", "build_segmenter", "confusion_matrix", "iou_dice",
@@ -105,7 +105,7 @@ def predict_masks(model: torch.nn.Module, x, *, batch_size: int = 256) -> torch.
 
 def train_segmenter(name: str, data, *, semantic: bool = False, epochs: int = 8, batch_size: int = 32,
                     lr: float = 3e-3, width: int = 8, seed: int = 0, device=None) -> SegmentationResult:
-    """Train ``"fcn"`` or ``"unet"`` on ``data.train`` (a :class:`~helpers.shapes_data.ShapesDataset`) and measure
+    """Train ``"fcn"`` or ``"unet"`` on ``data.train`` (a :class:`~helpers.data.shapes.ShapesDataset`) and measure
     IoU, Dice and pixel accuracy on ``data.test``.
 
     Adam with learning rate ``lr``, mini-batches of ``batch_size`` reshuffled every epoch by a CPU generator

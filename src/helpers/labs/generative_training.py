@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import torch_impl as ht
-from ._device import resolve_device
-from ._validation import check_choice, check_int, check_real
+from .. import torch_impl as ht
+from ..core._device import resolve_device
+from ..core._validation import check_choice, check_int, check_real
 
 __all__ = [
     "load_digits_01", "Autoencoder", "train_autoencoder", "reconstruction_mse", "VAE", "train_vae",

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from helpers._validation import check_finite_difference_args
+from helpers.core._validation import check_finite_difference_args
 
 __all__ = ["rel_error", "numerical_gradient", "gradient_check", "GradientCheck", "THRESHOLDS"]
 

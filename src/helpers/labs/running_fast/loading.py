@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from ..data import load_digits
+from ...data import load_digits
 
 __all__ = ["digits_tensors", "DigitsDataset", "make_loader", "seconds_per_epoch"]
 

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._device import resolve_device
-from ._validation import check_array, check_choice, check_int, check_real
+from ..core._device import resolve_device
+from ..core._validation import check_array, check_choice, check_int, check_real
 
 __all__ = ["target_function", "count_parameters", "count_multiplications", "build_mlp", "FitResult", "fit_mlp",
            "weight_matrices"]

@@ -1,4 +1,4 @@
-"""A tiny reverse-mode autodiff engine over NumPy arrays: :mod:`helpers.autodiff_scalar`, one level up.
+"""A tiny reverse-mode autodiff engine over NumPy arrays: :mod:`helpers.autodiff.scalar`, one level up.
 
 A :class:`Tensor` wraps a float64 array. The graph machinery is the scalar engine's (same
 ``_prev``/``_backward`` fields, same topological order); what changes is the local rule of each
@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .autodiff_scalar import topological_order
+from .scalar import topological_order
 
 __all__ = ["Tensor", "unbroadcast"]
 

@@ -10,7 +10,7 @@ The network maps a (3, S, S) image to three maps on a grid 4x coarser (stride 4)
 Training minimises the penalty-reduced focal loss on the heatmaps plus L1 losses on size and offset at the
 centre cells (Zhou, Wang & Krähenbühl, "Objects as points", 2019; focal loss: Lin et al., 2017). Decoding
 keeps the local maxima of the heatmaps (a 3 x 3 max pool: CenterNet's replacement for NMS) above a score
-threshold; :func:`decode` can then also run the classic greedy NMS of :mod:`helpers.detection` per class.
+threshold; :func:`decode` can then also run the classic greedy NMS of :mod:`helpers.labs.detection` per class.
 
 Evaluation is PASCAL VOC's: a detection is correct when its IoU with a not-yet-matched true box of its class
 is at least 0.5 (best score first); precision and recall at a score threshold, and the average precision
@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._device import resolve_device
-from ._validation import check_int, check_real
+from ..core._device import resolve_device
+from ..core._validation import check_int, check_real
 from .architectures import count_parameters
 from .detection import box_iou, nms
 

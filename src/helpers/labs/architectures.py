@@ -13,7 +13,7 @@ Each class or builder names its paper. The sizes are parameters, so the same cod
 * fully convolutional network (Long et al., *Fully convolutional networks for semantic segmentation*, CVPR 2015)
 * U-Net (Ronneberger et al., *U-Net: convolutional networks for biomedical image segmentation*, MICCAI 2015)
 
-The per-layer tables (:func:`layer_table`) live in :mod:`helpers.cost_table` and are re-exported here.
+The per-layer tables (:func:`layer_table`) live in :mod:`helpers.labs.cost_table` and are re-exported here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from . import conv_arithmetic as ca
+from ..core import conv_arithmetic as ca
 from .cost_table import count_parameters, format_layer_table, layer_table  # re-exported: A.layer_table(...)
 
 __all__ = [

@@ -7,7 +7,7 @@
   and :func:`train_step_softmax_before_loss` — and :data:`BUGS`, a menu of broken runs (those two, a learning rate
   10× too high, shuffled labels, validation in training mode) run by :func:`debug_run` on the digits.
 * :func:`softmax_cross_entropy_backward_forgot_mean`: a hand-written backward with a classic bug, for the
-  gradient check (``helpers.testing.gradient_check``) to catch.
+  gradient check (``helpers.core.testing.gradient_check``) to catch.
 
 References: A. Karpathy, "A recipe for training neural networks" (2019), the source of the "most common
 mistakes" list that the lecture notes quote; the CS231n notes on sanity checks.
@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._validation import check_int
+from ..core._validation import check_int
 
 __all__ = ["expected_initial_loss", "initial_loss", "train_step", "train_step_forgot_zero_grad",
            "train_step_softmax_before_loss", "overfit_one_batch", "BUGS", "DebugRun", "debug_run",
@@ -39,7 +39,7 @@ def initial_loss(model, x, y, *, device=None) -> float:
     import torch
     import torch.nn.functional as F
 
-    from ._device import resolve_device
+    from ..core._device import resolve_device
 
     dev = resolve_device(device, model)
     model, x, y = model.to(dev), x.to(dev), y.to(dev)
@@ -90,7 +90,7 @@ def overfit_one_batch(model, x, y, *, steps: int = 100, lr: float = 0.05, step=t
     (default: the model's); the losses."""
     from helpers.torch_impl.optim import SGD
 
-    from ._device import resolve_device
+    from ..core._device import resolve_device
 
     dev = resolve_device(device, model)
     model, x, y = model.to(dev), x.to(dev), y.to(dev)
@@ -142,7 +142,7 @@ def debug_run(bug: str = "no bug", *, epochs: int = 12, lr: float = 0.05, batch_
     from helpers.torch_impl.nets import mlp
     from helpers.torch_impl.optim import SGD
 
-    from ._device import resolve_device
+    from ..core._device import resolve_device
 
     if bug not in BUGS:
         raise ValueError(f"The 'bug' argument of debug_run must be one of {', '.join(map(repr, BUGS))}. "

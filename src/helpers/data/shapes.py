@@ -8,7 +8,7 @@ textured backgrounds. Four classes, ``CLASSES = ("circle", "square", "triangle",
 * a class label (the class of its first object; with one object per image, *the* class),
 * a semantic segmentation mask (``size`` x ``size`` int64: 0 = background, ``1 + k`` = class ``k``),
 * one bounding box ``(x1, y1, x2, y2)`` per object (continuous pixel coordinates, as
-  :mod:`helpers.detection`: the tight box around the object's mask pixels, ``x2 = last column + 1``) and
+  :mod:`helpers.labs.detection`: the tight box around the object's mask pixels, ``x2 = last column + 1``) and
   the object's class.
 
 *How it is generated.* Nothing is downloaded: every image is drawn at run time from its own generator
@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_int
+from ..core._validation import check_int
 
 __all__ = ["CLASSES", "ShapeImages", "ShapesDataset", "render_shape", "make_shapes", "load_shapes",
            "class_counts"]
@@ -259,7 +259,7 @@ def load_shapes(*, n_images: int = 1000, size: int = 32, n_objects=1, fractions=
     ``rng`` (an int seed) fixes both the images and the split. ``x_*`` are (N, 3, size, size) float32 images,
     ``y_*`` int64 class labels; ``train``/``val``/``test`` also hold the masks and boxes.
     """
-    from .data import split
+    from . import split
 
     data = make_shapes(n_images, size=size, n_objects=n_objects, rng=rng)
     seed = _check_seed(rng, "load_shapes")

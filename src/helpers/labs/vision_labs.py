@@ -8,11 +8,11 @@ effective receptive field, and transfer learning with few labels.
   every layer computes for one image (:func:`draw_filters`, :func:`draw_feature_maps`).
 * :func:`effective_receptive_field`: the mean absolute gradient of a centre unit with respect to the input
   pixels over many images (Luo et al., 2016), next to the theoretical receptive field that
-  :func:`helpers.conv_arithmetic.network_summary` computes for the same layers.
+  :func:`helpers.core.conv_arithmetic.network_summary` computes for the same layers.
 * :func:`transfer_experiment`: pretrain on two classes, then learn the two others from a few labels each:
   from scratch, a new head on frozen features, or fine-tuning everything.
 
-Images are scaled as in :mod:`helpers.segmentation` (``(x - 0.5) / 0.25``). Weights and batch orders are drawn
+Images are scaled as in :mod:`helpers.labs.segmentation` (``(x - 0.5) / 0.25``). Weights and batch orders are drawn
 on the CPU from ``seed``; training runs on ``device`` (default: the CPU). References: Zeiler & Fergus,
 "Visualizing and understanding convolutional networks" (ECCV 2014); Luo et al., "Understanding the effective
 receptive field in deep convolutional neural networks" (NeurIPS 2016); Yosinski et al., "How transferable are
@@ -30,9 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import conv_arithmetic as ca
-from ._device import resolve_device
-from ._validation import check_int, check_real
+from ..core import conv_arithmetic as ca
+from ..core._device import resolve_device
+from ..core._validation import check_int, check_real
 from .architectures import count_parameters
 
 __all__ = ["shape_cnn", "images_tensor", "dihedral", "ClassifierResult", "train_classifier", "first_layer_filters",
@@ -184,7 +184,7 @@ def draw_feature_maps(model, image, *, shown: int = 8, title: str = ""):
 
 
 def conv_layers(model, upto: int | None = None) -> list:
-    """The conv and pooling layers of a sequential model as :class:`~helpers.conv_arithmetic.Layer` rows
+    """The conv and pooling layers of a sequential model as :class:`~helpers.core.conv_arithmetic.Layer` rows
     (``upto``: only the first ``upto`` modules), for ``network_summary``."""
     layers = []
     for m in list(model)[:upto]:

@@ -19,7 +19,7 @@ def load_text(name: str = "lighthouse") -> str:
     """The text ``name`` (one of :data:`TEXTS`) with line breaks inside paragraphs turned into spaces."""
     if name not in TEXTS:
         raise ValueError(f"The 'name' argument of load_text must be one of {TEXTS}. Got {name!r} instead.")
-    raw = resources.files("helpers").joinpath("data_files", f"{name}.txt").read_text(encoding="utf-8")
+    raw = resources.files("helpers.data").joinpath("files", f"{name}.txt").read_text(encoding="utf-8")
     paragraphs = [" ".join(p.split()) for p in raw.split("\n\n") if p.strip()]
     return "\n".join(paragraphs) + "\n"
 

@@ -1,6 +1,6 @@
 """Per-layer cost tables of torch modules: output shape (forward hooks), parameters and multiply-adds (the
-formulas of :mod:`helpers.conv_arithmetic`). Used by chapter 10 for every architecture of
-:mod:`helpers.architectures`; the tests compare the tables with the modules' ``numel`` and the presets.
+formulas of :mod:`helpers.core.conv_arithmetic`). Used by chapter 10 for every architecture of
+:mod:`helpers.labs.architectures`; the tests compare the tables with the modules' ``numel`` and the presets.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from . import conv_arithmetic as ca
+from ..core import conv_arithmetic as ca
 
 __all__ = ["layer_table", "format_layer_table", "count_parameters"]
 

@@ -7,6 +7,10 @@ sets (:func:`split`, stratified by class) and standardised with statistics of th
 so no information from validation or test data leaks into preprocessing. ``load_sample_image`` returns
 one of scikit-learn's two photos as a float image.
 
+The submodules hold the book's other data: :mod:`.shapes` (its own image set with masks and boxes),
+:mod:`.text` (the text of chapter 11), :mod:`.augmentation` (image augmentation) and ``files/`` (the
+package data they read). Importing this module does not import them.
+
 References: scikit-learn's ``datasets`` module (the bundled data); the CS231n spiral dataset.
 """
 
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ._validation import check_array, check_int, check_real
+from ..core._validation import check_array, check_int, check_real
 
 __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_blobs", "make_xor", "make_regression_1d",

@@ -1,4 +1,4 @@
-"""The GPU measurements quoted in chapter 13: ``python -m helpers.running_fast.measure [OUT.json]``.
+"""The GPU measurements quoted in chapter 13: ``python -m helpers.labs.running_fast.measure [OUT.json]``.
 
 Timings depend on the machine, so the chapter never prints them; it quotes the numbers this script measured
 (with the date, GPU and versions it records). It needs a CUDA GPU:
@@ -109,7 +109,7 @@ def _ddp() -> dict:
 def measure() -> dict:
     """Run every measurement on ``cuda:0``; returns a dict of numbers plus the machine description."""
     if not torch.cuda.is_available():
-        raise SystemExit("helpers.running_fast.measure needs a CUDA GPU.")
+        raise SystemExit("helpers.labs.running_fast.measure needs a CUDA GPU.")
     dev = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False

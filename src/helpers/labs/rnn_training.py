@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
-from ._device import resolve_device
-from .torch_impl import clip_grad_norm, gru_cell, lstm_cell, rnn_cell
+from ..core._device import resolve_device
+from ..torch_impl import clip_grad_norm, gru_cell, lstm_cell, rnn_cell
 
 __all__ = [
     "adding_problem",
@@ -202,7 +202,7 @@ def lstm_gate_trace(model: RecurrentNet, x) -> dict:
     """
     import numpy as np
 
-    from .numpy_impl import lstm_cell_forward
+    from ..numpy_impl import lstm_cell_forward
 
     if model.cell != "lstm":
         raise ValueError(f"lstm_gate_trace needs an LSTM model. Got cell={model.cell!r} instead.")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ..core._validation import check_int, check_real
 
 __all__ = ["LogUniform", "Uniform", "Choice", "Trial", "grid_points", "grid_search", "random_search",
            "coarse_to_fine", "prob_hit_top"]

@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._device import resolve_device
+from ..core._device import resolve_device
+from ..core.training import History
+from ..data import load_digits
+from ..torch_impl.trainer import evaluate, train
 from .architectures import BasicBlock, ResNet, count_parameters
-from .data import load_digits
-from .torch_impl.trainer import evaluate, train
-from .training import History
 
 __all__ = ["DigitImages", "digit_images", "select_classes", "small_cnn", "mlp", "deep_net", "fit", "accuracy",
            "train_digits", "transfer_experiment", "plot_loss_curves"]

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._device import resolve_device
-from ._validation import check_array, check_int, check_real
+from ..core._device import resolve_device
+from ..core._validation import check_array, check_int, check_real
 
 __all__ = ["grad_cam", "fgsm", "TinyCNN", "train_classifier", "accuracy"]
 

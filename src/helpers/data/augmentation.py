@@ -22,7 +22,7 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_array, check_choice, check_int, check_real
+from ..core._validation import check_array, check_choice, check_int, check_real
 
 __all__ = [
     "hflip", "vflip", "pad_image", "random_crop", "center_crop", "adjust_brightness", "adjust_contrast",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_real
+from ..core._validation import check_real
 
 __all__ = ["box_area", "box_iou", "nms"]
 

@@ -22,7 +22,7 @@ def _is_torch_module(net) -> bool:
 
 
 def _is_numpy_module(net) -> bool:
-    from .numpy_impl.nets import Module
+    from ..numpy_impl.nets import Module
 
     return isinstance(net, Module)
 

@@ -13,16 +13,16 @@ from helpers.labs import approximation as ap
 @pytest.mark.parametrize("sizes", [(3, 4, 2), (1, 500, 1), (1, 100, 5, 1), (784, 1024, 10), (2, 1)])
 def test_counts_match_torch(sizes):
     model = ap.build_mlp(sizes, seed=0)
-    assert ap.count_parameters(sizes) == sum(p.numel() for p in model.parameters())
+    assert ap.dense_parameter_count(sizes) == sum(p.numel() for p in model.parameters())
     # multiplications of one forward pass = number of weight-matrix entries
     assert ap.count_multiplications(sizes) == sum(w.numel() for w in ap.weight_matrices(model))
 
 
 def test_lecture_counts():
-    assert ap.count_parameters((3, 4, 2)) == 26
-    assert ap.count_parameters((1, 500, 1)) == 1501
-    assert ap.count_parameters((1, 100, 5, 1)) == 711
-    assert ap.count_parameters((784, 1024, 10)) == 814_090
+    assert ap.dense_parameter_count((3, 4, 2)) == 26
+    assert ap.dense_parameter_count((1, 500, 1)) == 1501
+    assert ap.dense_parameter_count((1, 100, 5, 1)) == 711
+    assert ap.dense_parameter_count((784, 1024, 10)) == 814_090
     assert ap.count_multiplications((784, 1024, 10)) == 813_056
 
 
@@ -77,10 +77,10 @@ def test_l1_shrinks_weights_more_than_nothing():
 
 def test_validation_messages():
     x = np.zeros((4, 1))
-    with pytest.raises(ValueError, match="The 'sizes' argument of count_parameters must be a sequence"):
-        ap.count_parameters((3,))
-    with pytest.raises(ValueError, match="The 'sizes' argument of count_parameters must be an int >= 1"):
-        ap.count_parameters((3, 0))
+    with pytest.raises(ValueError, match="The 'sizes' argument of dense_parameter_count must be a sequence"):
+        ap.dense_parameter_count((3,))
+    with pytest.raises(ValueError, match="The 'sizes' argument of dense_parameter_count must be an int >= 1"):
+        ap.dense_parameter_count((3, 0))
     with pytest.raises(ValueError, match="The 'activation' argument of build_mlp must be one of"):
         ap.build_mlp((1, 1), activation="gelu")
     with pytest.raises(ValueError, match="use optimizer='adam'"):

@@ -289,7 +289,7 @@ def test_transfer_experiment_and_loss_plot():
     assert all(0.0 <= r[k] <= 1.0 for k in ("source", "scratch", "head only", "whole net"))
     assert r["source"] > 0.8  # one epoch on the digits 0-4 already separates them
     assert r == T.transfer_experiment(d, n_per_class=2, epochs_pretrain=1, epochs=3, seed=0)  # seeded
-    h = T.fit(T.mlp(8), T.select_classes(d, (0, 1)), epochs=2)
+    h = T.fit(T.digits_mlp(8), T.select_classes(d, (0, 1)), epochs=2)
     fig = T.plot_loss_curves({"a": h, "b": h})
     assert len(fig.axes[0].lines) == 2
     import matplotlib.pyplot as plt

@@ -71,7 +71,7 @@ def test_cnn_fit_and_accuracy(digits, device):
 
 def test_fit_without_device_follows_the_model(digits, device):
     torch.manual_seed(0)
-    model = ct.mlp(8).to(device)  # moved by hand, data left on the CPU: fit brings the data to the model
+    model = ct.digits_mlp(8).to(device)  # moved by hand, data left on the CPU: fit brings the data to the model
     hist = ct.fit(model, digits, epochs=1)
     _on(model, device)
     _floats(hist.val_loss)
@@ -135,7 +135,7 @@ def test_recurrent_trainers(device):
 
 def test_lr_finder_and_debugging_recipe(digits, device):
     torch.manual_seed(0)
-    model = ct.mlp(8)
+    model = ct.digits_mlp(8)
     kw = dict(steps=20, lr_max=0.5)  # no divergence: large learning rates would amplify rounding differences
     res = lr_finder.lr_range_test(model, digits.x_train, digits.y_train, device=device,
                                   generator=torch.Generator().manual_seed(0), **kw)
@@ -144,11 +144,11 @@ def test_lr_finder_and_debugging_recipe(digits, device):
     assert isinstance(res.losses, np.ndarray)
     _close(res.losses, ref.losses, device, "LR range test")
 
-    assert type(tr.initial_loss(ct.mlp(8), digits.x_val, digits.y_val, device=device)) is float
+    assert type(tr.initial_loss(ct.digits_mlp(8), digits.x_val, digits.y_val, device=device)) is float
     torch.manual_seed(0)
-    losses = tr.overfit_one_batch(ct.mlp(8), digits.x_train[:16], digits.y_train[:16], steps=10, device=device)
+    losses = tr.overfit_one_batch(ct.digits_mlp(8), digits.x_train[:16], digits.y_train[:16], steps=10, device=device)
     torch.manual_seed(0)
-    ref = tr.overfit_one_batch(ct.mlp(8), digits.x_train[:16], digits.y_train[:16], steps=10)
+    ref = tr.overfit_one_batch(ct.digits_mlp(8), digits.x_train[:16], digits.y_train[:16], steps=10)
     _close(losses, ref, device, "overfit one batch")
 
     run = tr.debug_run("labels shuffled", epochs=1, device=device)  # a bug that cannot amplify rounding

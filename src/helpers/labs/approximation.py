@@ -5,7 +5,7 @@ width and with a deeper net (the examples E4.3/E4.4 of the signal-processing lec
 fits the same function from only 50 samples, with and without L1/L2 penalties, to watch overfitting and
 sparsity (E6.2). Everything runs in float64 on the CPU from an explicit seed, so results are reproducible.
 
-* :func:`count_parameters` / :func:`count_multiplications`: ``sum_l M_l (M_{l-1} + 1)`` and ``sum_l M_l M_{l-1}``.
+* :func:`dense_parameter_count` / :func:`count_multiplications`: ``sum_l M_l (M_{l-1} + 1)`` and ``sum_l M_l M_{l-1}``.
 * :func:`build_mlp`: a ``torch.nn.Sequential`` of ``Linear`` + activation, initialised like ``nn.Linear``
   from a seeded generator.
 * :func:`fit_mlp`: full-batch training on the mean squared error plus ``l1 * sum|W| + l2 * sum W^2`` over
@@ -26,7 +26,7 @@ import torch
 from ..core._device import resolve_device
 from ..core._validation import check_array, check_choice, check_int, check_real
 
-__all__ = ["target_function", "count_parameters", "count_multiplications", "build_mlp", "FitResult", "fit_mlp",
+__all__ = ["target_function", "dense_parameter_count", "count_multiplications", "build_mlp", "FitResult", "fit_mlp",
            "weight_matrices"]
 
 _ACTIVATIONS = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}
@@ -44,12 +44,12 @@ def _check_sizes(sizes, func: str) -> list[int]:
     return [check_int(s, "sizes", func, low=1) for s in sizes]
 
 
-def count_parameters(sizes) -> int:
+def dense_parameter_count(sizes) -> int:
     """Weights and biases of a dense net with layer widths ``sizes = (M_0, M_1, ..., M_L)``.
 
     Layer ``l`` has an ``M_l x M_{l-1}`` weight matrix and ``M_l`` biases: ``sum_l M_l (M_{l-1} + 1)``.
     """
-    m = _check_sizes(sizes, "count_parameters")
+    m = _check_sizes(sizes, "dense_parameter_count")
     return sum(m_out * (m_in + 1) for m_in, m_out in zip(m[:-1], m[1:]))
 
 
@@ -145,7 +145,7 @@ def fit_mlp(x, y, hidden=(10,), *, activation: str = "tanh", l1: float = 0.0, l2
     dev = resolve_device(device)
     model = build_mlp(sizes, activation=activation, seed=seed).to(dev)
     xt, yt = (torch.as_tensor(a, dtype=torch.float64).to(dev) for a in (x, y))
-    result = FitResult(model=model, sizes=sizes, n_parameters=count_parameters(sizes))
+    result = FitResult(model=model, sizes=sizes, n_parameters=dense_parameter_count(sizes))
     def objective():
         data = torch.mean((model(xt) - yt) ** 2)
         return data, data + _penalty(model, l1, l2)

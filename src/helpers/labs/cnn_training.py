@@ -1,7 +1,7 @@
 """Training the chapter-10 CNNs on real images: scikit-learn's 8x8 handwritten digits, on the CPU in seconds.
 
 * :func:`digit_images`: the digits as (N, 1, 8, 8) float32 tensors, split and normalised (training statistics).
-* :func:`small_cnn`, :func:`mlp`: a small CNN and a dense net of about the same size for a fair comparison.
+* :func:`small_cnn`, :func:`digits_mlp`: a small CNN and a dense net of about the same size for a fair comparison.
 * :func:`deep_net`: a deep stack of 3x3 conv blocks with or without residual connections and batch norm.
 * :func:`fit`: Adam + cross-entropy through :func:`helpers.torch_impl.trainer.train`, seeded shuffling.
 * :func:`transfer_experiment`: pretrain on digits 0-4, reuse the network for 5-9 with a few labels.
@@ -25,7 +25,7 @@ from ..data import load_digits
 from ..torch_impl.trainer import evaluate, train
 from .architectures import BasicBlock, ResNet, count_parameters
 
-__all__ = ["DigitImages", "digit_images", "select_classes", "small_cnn", "mlp", "deep_net", "fit", "accuracy",
+__all__ = ["DigitImages", "digit_images", "select_classes", "small_cnn", "digits_mlp", "deep_net", "fit", "accuracy",
            "train_digits", "transfer_experiment", "plot_loss_curves"]
 
 
@@ -88,7 +88,7 @@ def small_cnn(n_classes: int = 10, width: int = 16) -> nn.Sequential:
         nn.Flatten(), nn.Linear(2 * w * 16, n_classes))  # (N, 2w * 4 * 4) -> (N, n_classes)
 
 
-def mlp(hidden: int, n_classes: int = 10) -> nn.Sequential:
+def digits_mlp(hidden: int, n_classes: int = 10) -> nn.Sequential:
     """Flatten the 8x8 image - dense (hidden) - BN - ReLU - dense (hidden) - BN - ReLU - dense."""
     return nn.Sequential(nn.Flatten(), nn.Linear(64, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
                          nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, n_classes))

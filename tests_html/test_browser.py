@@ -93,3 +93,26 @@ def test_static_widget_sliders_change_their_figure(recorder, page):
         after = tab.evaluate(snapshot)
         assert before != after, f"{page}: moving slider figure #{index} did not change the figure"
     assert not recorder.errors, recorder.errors
+
+
+#: the flagship widgets' static variants (issue 19): every figure with controls on these pages is photographed in
+#: its default state, under _build/screenshots/flagship/, for a reader of the closing notes to compare with the prose
+FLAGSHIP_PAGES = ["book/05_optimization.html", "book/06_training_recipe.html", "book/09_cnn_intro.html"]
+
+
+@pytest.mark.parametrize("page", FLAGSHIP_PAGES)
+def test_flagship_static_figures_are_drawn_and_photographed(recorder, page):
+    tab = recorder.open(page)
+    tab.wait_for_load_state("networkidle")
+    figures = tab.locator(".js-plotly-plot").filter(has=tab.locator(".slider-rail-rect, .updatemenu-button"))
+    count = figures.count()
+    assert count > 0, f"{page}: no plotly figure with sliders or menus was drawn"
+    folder = SCREENSHOTS / "flagship"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()
+        box = figure.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 200, f"{page}: figure #{index} drawn at {box}"
+        figure.screenshot(path=str(folder / f"{page.split('/')[-1].replace('.html', '')}_{index}.png"))
+    assert not recorder.errors, recorder.errors

@@ -58,9 +58,13 @@ def test_search_finds_a_chapter(recorder):
     assert any("01_introduction" in h for h in hits), hits
 
 
+#: the page's plotly figures that have sliders, in page order (a JavaScript expression)
+SLIDER_FIGURES = """Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(g => g.layout && g.layout.sliders && g.layout.sliders.length)"""
+
+
 def plotly_slider_figures(tab) -> int:
-    return tab.evaluate("""() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-        .filter(gd => gd.layout && gd.layout.sliders && gd.layout.sliders.length).length""")
+    return tab.evaluate(f"() => {SLIDER_FIGURES}.length")
 
 
 @pytest.mark.parametrize("page", SLIDER_PAGES)
@@ -71,8 +75,7 @@ def test_static_widget_sliders_change_their_figure(recorder, page):
     assert count > 0, f"{page} carries slider data but no plotly figure with sliders was drawn"
     for index in range(count):
         snapshot = f"""() => {{
-            const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
-                .filter(g => g.layout && g.layout.sliders && g.layout.sliders.length)[{index}];
+            const gd = {SLIDER_FIGURES}[{index}];
             return JSON.stringify([gd.data.map(t => [t.visible, t.x, t.y, t.z]), gd.layout.title]);
         }}"""
         before = tab.evaluate(snapshot)
@@ -82,9 +85,7 @@ def test_static_widget_sliders_change_their_figure(recorder, page):
         box = rect.bounding_box()
         # click far from the slider's current step (a slider opening on its last step would not move at 0.9)
         where = tab.evaluate(f"""() => {{
-            const gd = Array.from(document.querySelectorAll('.js-plotly-plot'))
-                .filter(g => g.layout && g.layout.sliders && g.layout.sliders.length)[{index}];
-            const s = gd.layout.sliders[0];
+            const s = {SLIDER_FIGURES}[{index}].layout.sliders[0];
             return (s.active || 0) / Math.max(1, s.steps.length - 1);
         }}""")
         fraction = 0.1 if where > 0.5 else 0.9
@@ -92,4 +93,27 @@ def test_static_widget_sliders_change_their_figure(recorder, page):
         tab.wait_for_timeout(700)
         after = tab.evaluate(snapshot)
         assert before != after, f"{page}: moving slider figure #{index} did not change the figure"
+    assert not recorder.errors, recorder.errors
+
+
+#: the flagship widgets' static variants (issue 19): every figure with controls on these pages is photographed in
+#: its default state, under _build/screenshots/flagship/, for a reader of the closing notes to compare with the prose
+FLAGSHIP_PAGES = ["book/05_optimization.html", "book/06_training_recipe.html", "book/09_cnn_intro.html"]
+
+
+@pytest.mark.parametrize("page", FLAGSHIP_PAGES)
+def test_flagship_static_figures_are_drawn_and_photographed(recorder, page):
+    tab = recorder.open(page)
+    tab.wait_for_load_state("networkidle")
+    figures = tab.locator(".js-plotly-plot").filter(has=tab.locator(".slider-rail-rect, .updatemenu-button"))
+    count = figures.count()
+    assert count > 0, f"{page}: no plotly figure with sliders or menus was drawn"
+    folder = SCREENSHOTS / "flagship"
+    folder.mkdir(parents=True, exist_ok=True)
+    for index in range(count):
+        figure = figures.nth(index)
+        figure.scroll_into_view_if_needed()
+        box = figure.bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 200, f"{page}: figure #{index} drawn at {box}"
+        figure.screenshot(path=str(folder / f"{page.split('/')[-1].replace('.html', '')}_{index}.png"))
     assert not recorder.errors, recorder.errors

@@ -77,6 +77,13 @@ def check_same_shape(a, b, name_a: str, name_b: str, func: str) -> None:
                          f"{tuple(a.shape)}. Got shape {tuple(b.shape)} instead.")
 
 
+def check_array_pair(a, b, names, func: str, *, tensor: bool = False, min_ndim: int = 0) -> None:
+    """Two floating arrays (tensors if ``tensor``) of one shape, named ``names[0]`` and ``names[1]``."""
+    check_array(a, names[0], func, tensor=tensor, min_ndim=min_ndim)
+    check_array(b, names[1], func, tensor=tensor)
+    check_same_shape(a, b, names[0], names[1], func)
+
+
 def check_choice(value, name: str, func: str, choices) -> None:
     if not isinstance(value, str) or value not in choices:
         raise ValueError(f"The {name!r} argument of {func} must be one of "
@@ -198,6 +205,149 @@ def check_finite_difference_args(x, h, func: str) -> None:
                         f"of dtype {getattr(x, 'dtype', None)} instead.")
     if not h > 0:
         raise ValueError(f"The 'h' argument of {func} must be > 0. Got {h!r} instead.")
+
+# ---- second-order steps on flat vectors (chapter 5) ----
+def check_newton_args(x, grad, hessian) -> None:
+    n = x.shape[0]
+    if grad.shape != (n,) or hessian.shape != (n, n):
+        raise ValueError(f"newton_step expects x (n,), grad (n,) and hessian (n, n). Got {tuple(x.shape)}, "
+                         f"{tuple(grad.shape)} and {tuple(hessian.shape)} instead.")
+
+
+def check_levenberg_marquardt_args(x, residuals, jacobian, damping) -> None:
+    m, n = jacobian.shape
+    if residuals.shape != (m,) or x.shape != (n,):
+        raise ValueError(f"levenberg_marquardt_step expects x (n,), residuals (m,) and jacobian (m, n). "
+                         f"Got {tuple(x.shape)}, {tuple(residuals.shape)} and {tuple(jacobian.shape)} instead.")
+    if damping < 0:
+        raise ValueError(f"The 'damping' argument of levenberg_marquardt_step must be >= 0. Got {damping} instead.")
+
+
+# ---- group and instance norm (chapter 8) ----
+def check_grouped_norm_args(x, gamma, beta, eps, func: str, *, min_ndim: int, num_groups=None,
+                            tensor: bool = False) -> int | None:
+    """x (N, C, ...) with at least ``min_ndim`` dims, gamma and beta (C,), eps > 0; returns the checked
+    ``num_groups`` (which must divide C) when one is given."""
+    check_array(x, "x", func, tensor=tensor, min_ndim=min_ndim)
+    check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func, tensor=tensor)
+    check_real(eps, "eps", func, low=0, low_open=True)
+    if num_groups is None:
+        return None
+    g = check_int(num_groups, "num_groups", func, low=1)
+    if x.shape[1] % g:
+        raise ValueError(f"The 'num_groups' argument of {func} must divide the number of channels "
+                         f"{x.shape[1]}. Got {g} instead.")
+    return g
+
+
+def check_running_stats_args(x, running_mean, running_var, momentum, func: str, *, tensor: bool = False) -> None:
+    """A batch x (N, D) with N >= 2 (unbiased variance), running statistics (D,), momentum in [0, 1]."""
+    check_array(x, "x", func, tensor=tensor, ndim=2)
+    check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func, tensor=tensor)
+    check_real(momentum, "momentum", func, low=0.0, high=1.0)
+    if x.shape[0] < 2:
+        raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. "
+                         f"Got x of shape {tuple(x.shape)}.")
+
+
+# ---- diffusion schedules and time steps (chapter 12b) ----
+def check_alpha_bars(ab, func: str, *, tensor: bool = False) -> None:
+    """A DDPM schedule: decreasing, length T + 1, ab[0] = 1 (to float precision), positive entries."""
+    check_array(ab, "alpha_bars", func, tensor=tensor, ndim=1)
+    tol = 1e-12 if str(ab.dtype).endswith("float64") else 1e-6
+    if ab.shape[0] < 2 or abs(float(ab[0]) - 1.0) > tol or bool((ab[1:] <= 0).any()) or bool(
+            (ab[1:] >= ab[:-1]).any()):
+        head = ab[:4].tolist() if tensor else np.array2string(ab[:4], precision=4)
+        raise ValueError(f"The 'alpha_bars' argument of {func} must be a decreasing array of length T + 1 "
+                         f"with alpha_bars[0] = 1 and positive entries (see diffusion_schedule). "
+                         f"Got {head}{' ...' if ab.shape[0] > 4 else ''} instead.")
+
+
+def check_time_steps(t, x, alpha_bars, func: str, *, low: int, tensor: bool = False) -> None:
+    """Integer steps t (N,), one per sample of x (N, ...), with values in [low, T]."""
+    check_array(t, "t", func, tensor=tensor, kind="int", ndim=1)
+    T = alpha_bars.shape[0] - 1
+    if t.shape[0] != x.shape[0]:
+        raise ValueError(f"The 't' argument of {func} must have shape ({x.shape[0]},): one time step per sample. "
+                         f"Got shape {tuple(t.shape)} instead.")
+    if t.shape[0] and (int(t.min()) < low or int(t.max()) > T):
+        raise ValueError(f"The 't' argument of {func} must hold time steps in [{low}, {T}]. "
+                         f"Got values in [{int(t.min())}, {int(t.max())}] instead.")
+
+
+# ---- graphs (chapter 12a) ----
+GRAPH_AGGREGATIONS = ("sum", "mean", "max")
+
+
+def check_adjacency(adj, add_self_loops, func: str, *, tensor: bool = False) -> None:
+    """A symmetric, non-negative, finite (V, V) adjacency, bool or float; ``add_self_loops`` a bool."""
+    check_array(adj, "adj", func, tensor=tensor, kind="bool_or_float", ndim=2)
+    if adj.shape[0] != adj.shape[1]:
+        raise ValueError(f"The 'adj' argument of {func} must be a square (V, V) matrix. Got shape "
+                         f"{tuple(adj.shape)} instead.")
+    a = adj * 1.0  # bool -> float, in NumPy and torch alike
+    if not bool((abs(a) < float("inf")).all()) or bool((a < 0).any()) or not bool((a == a.T).all()):
+        raise ValueError(f"The 'adj' argument of {func} must be symmetric with finite entries >= 0 (an "
+                         "undirected graph). Got a matrix that is not instead.")
+    if not isinstance(add_self_loops, bool):
+        raise TypeError(f"The 'add_self_loops' argument of {func} must be a bool. Got {add_self_loops!r} "
+                        "instead.")
+
+
+def _check_bias(b, n_out: int, func: str, tensor: bool) -> None:
+    check_array(b, "b", func, tensor=tensor, ndim=1)
+    if tuple(b.shape) != (n_out,):
+        raise ValueError(f"The 'b' argument of {func} must have shape ({n_out},). Got shape {tuple(b.shape)} "
+                         "instead.")
+
+
+def check_graph_conv_args(x, adj, w, b, add_self_loops, func: str, *, tensor: bool = False) -> None:
+    """x (..., V, F_in), adj (V, V) (checked as gcn_normalized_adjacency does), w (F_out, F_in), b (F_out,)."""
+    check_array(x, "x", func, tensor=tensor, min_ndim=2)
+    check_adjacency(adj, add_self_loops, "gcn_normalized_adjacency", tensor=tensor)
+    if adj.shape[0] != x.shape[-2]:
+        raise ValueError(f"The 'adj' argument of {func} must have shape ({x.shape[-2]}, {x.shape[-2]}) to "
+                         f"match the {x.shape[-2]} nodes of x (..., V, F_in). Got shape {tuple(adj.shape)} "
+                         "instead.")
+    check_array(w, "w", func, tensor=tensor, ndim=2)
+    _check_bias(b, w.shape[0], func, tensor)
+
+
+def check_node_ids(index, num_nodes: int, name: str, func: str, *, tensor: bool = False) -> None:
+    check_array(index, name, func, tensor=tensor, kind="int")
+    if np.prod(tuple(index.shape)) and (int(index.min()) < 0 or int(index.max()) >= num_nodes):
+        raise ValueError(f"The {name!r} argument of {func} must hold node ids in [0, {num_nodes - 1}]. Got "
+                         f"values in [{int(index.min())}, {int(index.max())}] instead.")
+
+
+def check_scatter_args(messages, index, num_nodes, aggr, func: str, *, tensor: bool = False) -> int:
+    """messages (E, F), index (E,) with ids in [0, num_nodes), a known ``aggr``; returns num_nodes as an int."""
+    check_array(messages, "messages", func, tensor=tensor, ndim=2)
+    check_array(index, "index", func, tensor=tensor, kind="int", ndim=1)
+    if index.shape[0] != messages.shape[0]:
+        raise ValueError(f"The 'index' argument of {func} must have shape ({messages.shape[0]},), one target "
+                         f"per message. Got shape {tuple(index.shape)} instead.")
+    v = check_int(num_nodes, "num_nodes", func, low=1)
+    check_node_ids(index, v, "index", func, tensor=tensor)
+    check_choice(aggr, "aggr", func, GRAPH_AGGREGATIONS)
+    return v
+
+
+def check_message_passing_args(x, edge_index, w_self, w_neigh, b, func: str, *, tensor: bool = False) -> None:
+    """x (V, F_in), edge_index (2, E) of node ids, w_self and w_neigh (F_out, F_in), b (F_out,)."""
+    check_array(x, "x", func, tensor=tensor, ndim=2)
+    check_array(edge_index, "edge_index", func, tensor=tensor, kind="int", ndim=2)
+    if edge_index.shape[0] != 2:
+        raise ValueError(f"The 'edge_index' argument of {func} must have shape (2, E): sources and targets. "
+                         f"Got shape {tuple(edge_index.shape)} instead.")
+    check_node_ids(edge_index, x.shape[0], "edge_index", func, tensor=tensor)
+    check_array(w_self, "w_self", func, tensor=tensor, ndim=2)
+    check_array(w_neigh, "w_neigh", func, tensor=tensor, ndim=2)
+    if tuple(w_neigh.shape) != tuple(w_self.shape):
+        raise ValueError(f"The 'w_neigh' argument of {func} must have the shape of w_self, "
+                         f"{tuple(w_self.shape)}. Got shape {tuple(w_neigh.shape)} instead.")
+    _check_bias(b, w_self.shape[0], func, tensor)
+
 
 # ---- chapters 2-3: kNN, k-means, PCA, linear models, probability (shapes only: NumPy arrays and tensors) ----
 METRICS = ("l1", "l2")

@@ -40,6 +40,11 @@ def check_damping(damping, owner: str) -> None:
         raise ValueError(f"The 'damping' argument of {owner} must be a number >= 0. Got {damping!r} instead.")
 
 
+def check_factor(factor, owner: str) -> None:
+    if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
+        raise ValueError(f"The 'factor' argument of {owner} must be a number > 1. Got {factor!r}.")
+
+
 def check_sgd(lr, momentum, dampening, weight_decay, nesterov, *, allow_array_lr: bool = False) -> None:
     check_lr(lr, "SGD", allow_array=allow_array_lr)
     check_number("momentum", "SGD", momentum, 0.0)

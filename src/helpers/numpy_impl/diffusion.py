@@ -21,7 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_int, check_real, check_same_shape
+from ..core._validation import (
+    check_alpha_bars,
+    check_array_pair,
+    check_choice,
+    check_int,
+    check_real,
+    check_time_steps,
+)
 
 __all__ = [
     "diffusion_schedule", "ddpm_posterior_variance",
@@ -60,33 +67,11 @@ def diffusion_schedule(T, *, beta_start=1e-4, beta_end=0.02, kind="linear"):
     return betas, alphas, alpha_bars
 
 
-def _check_schedule(alpha_bars, func):
-    check_array(alpha_bars, "alpha_bars", func, ndim=1)
-    ab = alpha_bars
-    if ab.size < 2 or abs(ab[0] - 1.0) > 1e-12 or np.any(ab[1:] <= 0) or np.any(np.diff(ab) >= 0):
-        raise ValueError(f"The 'alpha_bars' argument of {func} must be a decreasing array of length T + 1 "
-                         f"with alpha_bars[0] = 1 and positive entries (see diffusion_schedule). "
-                         f"Got {np.array2string(ab[:4], precision=4)}{' ...' if ab.size > 4 else ''} instead.")
-
-
-def _check_steps(t, x, alpha_bars, func, *, low):
-    check_array(t, "t", func, kind="int", ndim=1)
-    T = alpha_bars.shape[0] - 1
-    if t.shape[0] != x.shape[0]:
-        raise ValueError(f"The 't' argument of {func} must have shape ({x.shape[0]},): one time step per sample. "
-                         f"Got shape {tuple(t.shape)} instead.")
-    if t.shape[0] and (int(t.min()) < low or int(t.max()) > T):
-        raise ValueError(f"The 't' argument of {func} must hold time steps in [{low}, {T}]. "
-                         f"Got values in [{int(t.min())}, {int(t.max())}] instead.")
-
-
 def _check_step_inputs(x, y, t, alpha_bars, func, *, names, low):
-    """Check the schedule, two same-shaped arrays x, y (N, ...) named ``names``, and steps t (N,) in [low, T]."""
-    _check_schedule(alpha_bars, func)
-    check_array(x, names[0], func, min_ndim=1)
-    check_array(y, names[1], func)
-    check_same_shape(x, y, names[0], names[1], func)
-    _check_steps(t, x, alpha_bars, func, low=low)
+    """Check two same-shaped arrays x, y (N, ...) named ``names``, the schedule, and steps t (N,) in [low, T]."""
+    check_array_pair(x, y, names, func, min_ndim=1)
+    check_alpha_bars(alpha_bars, func)
+    check_time_steps(t, x, alpha_bars, func, low=low)
 
 
 def _per_sample(c, x):
@@ -99,9 +84,8 @@ def ddpm_posterior_variance(t, *, alpha_bars):
 
     ``t`` (N,) holds time steps in [1, T]; returns (N,). It is 0 at t = 1 (x_0 is then known exactly).
     """
-    _check_schedule(alpha_bars, "ddpm_posterior_variance")
-    check_array(t, "t", "ddpm_posterior_variance", kind="int", ndim=1)
-    _check_steps(t, t, alpha_bars, "ddpm_posterior_variance", low=1)
+    check_alpha_bars(alpha_bars, "ddpm_posterior_variance")
+    check_time_steps(t, t, alpha_bars, "ddpm_posterior_variance", low=1)
     ab, ab_prev = alpha_bars[t], alpha_bars[t - 1]
     beta = 1.0 - ab / ab_prev
     return (1.0 - ab_prev) / (1.0 - ab) * beta
@@ -167,9 +151,7 @@ def ddpm_reverse_mean_backward(dout, cache):
 def eps_prediction_loss_forward(eps_pred, eps):
     """The simplified DDPM objective ``mean ||eps - eps_theta(x_t, t)||^2`` (Ho et al. 2020, eq. (14)),
     averaged over every entry like ``F.mse_loss``; ``eps`` is the noise that made x_t (a constant)."""
-    check_array(eps_pred, "eps_pred", "eps_prediction_loss_forward")
-    check_array(eps, "eps", "eps_prediction_loss_forward")
-    check_same_shape(eps_pred, eps, "eps_pred", "eps", "eps_prediction_loss_forward")
+    check_array_pair(eps_pred, eps, ("eps_pred", "eps"), "eps_prediction_loss_forward")
     r = eps_pred - eps
     return np.mean(r * r), (r,)
 

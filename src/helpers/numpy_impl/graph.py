@@ -24,7 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_int
+from ..core._validation import (
+    GRAPH_AGGREGATIONS,
+    check_adjacency,
+    check_graph_conv_args,
+    check_message_passing_args,
+    check_scatter_args,
+)
 from .layers import affine_backward, affine_forward
 
 __all__ = [
@@ -34,37 +40,7 @@ __all__ = [
     "AGGREGATIONS",
 ]
 
-AGGREGATIONS = ("sum", "mean", "max")
-
-
-def _check_adjacency(adj, add_self_loops, func):
-    """Check a symmetric, non-negative, finite (V, V) adjacency; return it as float64."""
-    check_array(adj, "adj", func, kind="bool_or_float", ndim=2)
-    if adj.shape[0] != adj.shape[1]:
-        raise ValueError(f"The 'adj' argument of {func} must be a square (V, V) matrix. Got shape "
-                         f"{adj.shape} instead.")
-    a = adj.astype(np.float64)
-    if not np.all(np.isfinite(a)) or (a < 0).any() or not np.array_equal(a, a.T):
-        raise ValueError(f"The 'adj' argument of {func} must be symmetric with finite entries >= 0 (an "
-                         "undirected graph). Got a matrix that is not instead.")
-    if not isinstance(add_self_loops, bool):
-        raise TypeError(f"The 'add_self_loops' argument of {func} must be a bool. Got {add_self_loops!r} "
-                        "instead.")
-    return a
-
-
-def _check_graph_conv(x, adj, w, b, add_self_loops, func):
-    """Check x (..., V, F_in), adj (V, V) (as gcn_normalized_adjacency does), w (F_out, F_in), b (F_out,)."""
-    check_array(x, "x", func, min_ndim=2)
-    _check_adjacency(adj, add_self_loops, "gcn_normalized_adjacency")
-    if adj.shape[0] != x.shape[-2]:
-        raise ValueError(f"The 'adj' argument of {func} must have shape ({x.shape[-2]}, {x.shape[-2]}) to "
-                         f"match the {x.shape[-2]} nodes of x (..., V, F_in). Got shape {adj.shape} instead.")
-    check_array(w, "w", func, ndim=2)
-    check_array(b, "b", func, ndim=1)
-    if b.shape != (w.shape[0],):
-        raise ValueError(f"The 'b' argument of {func} must have shape ({w.shape[0]},). Got shape {b.shape} "
-                         "instead.")
+AGGREGATIONS = GRAPH_AGGREGATIONS
 
 
 def gcn_normalized_adjacency(adj, *, add_self_loops=True):
@@ -72,7 +48,8 @@ def gcn_normalized_adjacency(adj, *, add_self_loops=True):
 
     Its eigenvalues lie in (-1, 1], so stacking layers does not blow features up.
     """
-    a = _check_adjacency(adj, add_self_loops, "gcn_normalized_adjacency")  # (V, V) float64
+    check_adjacency(adj, add_self_loops, "gcn_normalized_adjacency")
+    a = adj.astype(np.float64)  # (V, V)
     if add_self_loops:
         a = a + np.eye(a.shape[0])
     deg = a.sum(axis=1)  # (V,)
@@ -85,7 +62,7 @@ def graph_conv_forward(x, adj, w, b, *, add_self_loops=True):
 
     ``adj`` is treated as a constant (no gradient). Returns ``(out, cache)``.
     """
-    _check_graph_conv(x, adj, w, b, add_self_loops, "graph_conv_forward")
+    check_graph_conv_args(x, adj, w, b, add_self_loops, "graph_conv_forward")
     a_hat = gcn_normalized_adjacency(adj, add_self_loops=add_self_loops)  # (V, V)
     # transform, then propagate (cheaper when F_out < F_in); the bias is added after propagation
     xw, c_affine = affine_forward(x, w, np.zeros(w.shape[0]))  # (..., V, F_out)
@@ -101,33 +78,13 @@ def graph_conv_backward(dout, cache):
     return dx, dw, dout.reshape(-1, dout.shape[-1]).sum(axis=0)
 
 
-def _check_index(index, num_nodes, name, func):
-    check_array(index, name, func, kind="int")
-    if index.size and (index.min() < 0 or index.max() >= num_nodes):
-        raise ValueError(f"The {name!r} argument of {func} must hold node ids in [0, {num_nodes - 1}]. Got "
-                         f"values in [{index.min()}, {index.max()}] instead.")
-
-
-def _check_scatter(messages, index, num_nodes, aggr, func):
-    """Check messages (E, F), index (E,) with ids in [0, num_nodes), aggr; return num_nodes as an int."""
-    check_array(messages, "messages", func, ndim=2)
-    check_array(index, "index", func, kind="int", ndim=1)
-    if index.shape[0] != messages.shape[0]:
-        raise ValueError(f"The 'index' argument of {func} must have shape ({messages.shape[0]},), one target "
-                         f"per message. Got shape {index.shape} instead.")
-    v = check_int(num_nodes, "num_nodes", func, low=1)
-    _check_index(index, v, "index", func)
-    check_choice(aggr, "aggr", func, AGGREGATIONS)
-    return v
-
-
 def scatter_aggregate_forward(messages, index, *, num_nodes, aggr="sum"):
     """Aggregate edge messages (E, F) at their target nodes ``index`` (E,): -> (num_nodes, F).
 
     ``aggr`` is "sum", "mean" or "max"; nodes that receive nothing get 0. This is the "edge to node"
     step of message passing: an order-invariant function of a variable number of messages.
     """
-    v = _check_scatter(messages, index, num_nodes, aggr, "scatter_aggregate_forward")  # v = num_nodes
+    v = check_scatter_args(messages, index, num_nodes, aggr, "scatter_aggregate_forward")  # v = num_nodes
     count = np.bincount(index, minlength=v).astype(np.float64)  # (V,) messages per node
     if aggr == "max":
         out = np.full((v, messages.shape[1]), -np.inf)
@@ -155,32 +112,13 @@ def scatter_aggregate_backward(dout, cache):
     return (dout[index],)
 
 
-def _check_message_passing(x, edge_index, w_self, w_neigh, b, func):
-    """Check x (V, F_in), edge_index (2, E) of node ids, w_self and w_neigh (F_out, F_in), b (F_out,)."""
-    check_array(x, "x", func, ndim=2)
-    check_array(edge_index, "edge_index", func, kind="int", ndim=2)
-    if edge_index.shape[0] != 2:
-        raise ValueError(f"The 'edge_index' argument of {func} must have shape (2, E): sources and targets. "
-                         f"Got shape {edge_index.shape} instead.")
-    _check_index(edge_index, x.shape[0], "edge_index", func)
-    check_array(w_self, "w_self", func, ndim=2)
-    check_array(w_neigh, "w_neigh", func, ndim=2)
-    if w_neigh.shape != w_self.shape:
-        raise ValueError(f"The 'w_neigh' argument of {func} must have the shape of w_self, {w_self.shape}. "
-                         f"Got shape {w_neigh.shape} instead.")
-    check_array(b, "b", func, ndim=1)
-    if b.shape != (w_self.shape[0],):
-        raise ValueError(f"The 'b' argument of {func} must have shape ({w_self.shape[0]},). "
-                         f"Got shape {b.shape} instead.")
-
-
 def message_passing_forward(x, edge_index, w_self, w_neigh, b, *, aggr="sum"):
     """``out_i = W_self x_i + AGG_{j -> i} W_neigh x_j + b``.
 
     Shapes: x (V, F_in), edge_index (2, E) int (sources, targets), w_self and w_neigh (F_out, F_in),
     b (F_out,) -> out (V, F_out). Returns ``(out, cache)``.
     """
-    _check_message_passing(x, edge_index, w_self, w_neigh, b, "message_passing_forward")
+    check_message_passing_args(x, edge_index, w_self, w_neigh, b, "message_passing_forward")
     src, dst = edge_index
     self_part, c_self = affine_forward(x, w_self, b)  # (V, F_out)
     msgs, c_msg = affine_forward(x[src], w_neigh, np.zeros(w_neigh.shape[0]))  # (E, F_out): node -> edge

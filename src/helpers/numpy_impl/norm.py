@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
+from ..core._validation import check_batch_norm_args, check_grouped_norm_args, check_running_stats_args
 from .norm2d import spatial_batch_norm_backward, spatial_batch_norm_forward, spatial_batch_norm_running_stats
 from .transformer import layer_norm_backward, layer_norm_forward
 
@@ -64,19 +64,8 @@ def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
 
     ``momentum`` weighs the *new* batch (PyTorch); the lecture's ``beta_m`` weighs the old value: m = 1 - beta_m.
     """
-    func = "batch_norm_running_stats"
-    check_array(x, "x", func, ndim=2)
-    check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func)
-    check_real(momentum, "momentum", func, low=0.0, high=1.0)
-    if x.shape[0] < 2:
-        raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. Got x of shape {x.shape}.")
+    check_running_stats_args(x, running_mean, running_var, momentum, "batch_norm_running_stats")
     return spatial_batch_norm_running_stats(x[:, :, None, None], running_mean, running_var, momentum=momentum)
-
-
-def _check_grouped(x, gamma, beta, eps, func: str, min_ndim: int) -> None:
-    check_array(x, "x", func, min_ndim=min_ndim)
-    check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func)
-    check_real(eps, "eps", func, low=0, low_open=True)
 
 
 def _group_norm(x, gamma, beta, groups: int, eps: float):
@@ -99,11 +88,7 @@ def group_norm_forward(x, gamma, beta, *, num_groups, eps=1e-5):
     training and evaluation compute the same thing.
     """
     func = "group_norm_forward"
-    _check_grouped(x, gamma, beta, eps, func, 2)
-    g = check_int(num_groups, "num_groups", func, low=1)
-    if x.shape[1] % g:
-        raise ValueError(f"The 'num_groups' argument of {func} must divide the number of channels "
-                         f"{x.shape[1]}. Got {g} instead.")
+    g = check_grouped_norm_args(x, gamma, beta, eps, func, min_ndim=2, num_groups=num_groups)
     return _group_norm(x, gamma, beta, g, eps)
 
 
@@ -123,7 +108,7 @@ def instance_norm_forward(x, gamma, beta, *, eps=1e-5):
     per channel.
     """
     func = "instance_norm_forward"
-    _check_grouped(x, gamma, beta, eps, func, 3)
+    check_grouped_norm_args(x, gamma, beta, eps, func, min_ndim=3)
     if int(np.prod(x.shape[2:])) < 2:
         raise ValueError(f"{func} needs more than one position per channel. Got x of shape {x.shape} instead.")
     return _group_norm(x, gamma, beta, x.shape[1], eps)

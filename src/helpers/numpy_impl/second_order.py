@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.optim_checks import check_damping, check_lr
+from ..core._validation import check_levenberg_marquardt_args, check_newton_args
+from ..core.optim_checks import check_damping, check_factor, check_lr
+from ..core.quasi_newton import lbfgs_config, lbfgs_direction, lbfgs_iterate
 
 __all__ = [
     "newton_step", "gauss_newton_step", "levenberg_marquardt_step", "bfgs_update", "lbfgs_direction",
@@ -30,10 +32,8 @@ __all__ = [
 
 def newton_step(x, grad, hessian, *, lr=1.0, damping=0.0):
     """x − α·(H + λI)⁻¹∇L. ``lr`` < 1 or ``damping`` λ > 0 give damped Newton; x (n,), grad (n,), hessian (n, n)."""
+    check_newton_args(x, grad, hessian)
     n = x.shape[0]
-    if grad.shape != (n,) or hessian.shape != (n, n):
-        raise ValueError(f"newton_step expects x (n,), grad (n,) and hessian (n, n). Got {x.shape}, {grad.shape} "
-                         f"and {hessian.shape} instead.")
     return x - lr * np.linalg.solve(hessian + damping * np.eye(n), grad)
 
 
@@ -47,12 +47,8 @@ def levenberg_marquardt_step(x, residuals, jacobian, *, damping, marquardt=True,
 
     λ → 0 gives Gauss–Newton; λ → ∞ gives a tiny gradient step −Jᵀr/λ (Levenberg) or a curvature-scaled one.
     """
-    m, n = jacobian.shape
-    if residuals.shape != (m,) or x.shape != (n,):
-        raise ValueError(f"levenberg_marquardt_step expects x (n,), residuals (m,) and jacobian (m, n). "
-                         f"Got {x.shape}, {residuals.shape} and {jacobian.shape} instead.")
-    if damping < 0:
-        raise ValueError(f"The 'damping' argument of levenberg_marquardt_step must be >= 0. Got {damping} instead.")
+    check_levenberg_marquardt_args(x, residuals, jacobian, damping)
+    n = jacobian.shape[1]
     jtj = jacobian.T @ jacobian  # (n, n)
     scale = np.diag(np.diag(jtj)) if marquardt else np.eye(n)
     return x - lr * np.linalg.solve(jtj + damping * scale, jacobian.T @ residuals)
@@ -69,21 +65,6 @@ def bfgs_update(h_inv, s, y):
     rho = 1.0 / ys
     eye = np.eye(s.shape[0])
     return (eye - rho * np.outer(s, y)) @ h_inv @ (eye - rho * np.outer(y, s)) + rho * np.outer(s, s)
-
-
-def lbfgs_direction(grad, s_history, y_history, h_diag=1.0):
-    """The two-loop recursion: −H·grad with H the L-BFGS inverse Hessian built from the last (s, y) pairs."""
-    q = -grad
-    alphas = []
-    for s, y in zip(reversed(s_history), reversed(y_history)):
-        a = (s @ q) / (y @ s)
-        alphas.append(a)
-        q = q - a * y
-    r = q * h_diag
-    for (s, y), a in zip(zip(s_history, y_history), reversed(alphas)):
-        b = (y @ r) / (y @ s)
-        r = r + (a - b) * s
-    return r
 
 
 class _FlatOptimizer:
@@ -155,52 +136,21 @@ class LBFGS(_FlatOptimizer):
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        check_lr(lr, "LBFGS")
-        if line_search_fn is not None:
-            raise ValueError(f"The 'line_search_fn' argument of LBFGS must be None here. Got {line_search_fn!r}.")
-        max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
-        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-                                      tolerance_change=tolerance_change, history_size=history_size))
+        super().__init__(params, lbfgs_config(lr, max_iter, max_eval, tolerance_grad, tolerance_change,
+                                              history_size, line_search_fn))
         self.state = dict(n_iter=0, s=[], y=[], h_diag=1.0, d=None, t=None, prev_grad=None)
 
     def step(self, closure):
-        c, st = self.defaults, self.state
-        x = self._flat()
-        orig_loss, grads = closure(self.params)
-        loss, g = float(orig_loss), self._flat(grads)
-        evals = 1
-        if np.abs(g).max() <= c["tolerance_grad"]:
-            return orig_loss
-        d, t = st["d"], st["t"]
-        for n_iter in range(1, c["max_iter"] + 1):
-            st["n_iter"] += 1
-            if st["n_iter"] == 1:
-                d, st["s"], st["y"], st["h_diag"] = -g, [], [], 1.0
-            else:
-                y, s = g - st["prev_grad"], d * t
-                if y @ s > 1e-10:  # keep only pairs with positive curvature
-                    if len(st["s"]) == c["history_size"]:
-                        st["s"].pop(0)
-                        st["y"].pop(0)
-                    st["s"].append(s)
-                    st["y"].append(y)
-                    st["h_diag"] = (y @ s) / (y @ y)
-                d = lbfgs_direction(g, st["s"], st["y"], st["h_diag"])
-            st["prev_grad"], prev_loss = g.copy(), loss
-            t = min(1.0, 1.0 / np.abs(g).sum()) * c["lr"] if st["n_iter"] == 1 else c["lr"]
-            if g @ d > -c["tolerance_change"]:  # not a descent direction
-                break
-            x = x + t * d
+        def move(x):
             self.params = self._unflat(x)
-            if n_iter != c["max_iter"]:
-                loss, grads = closure(self.params)
-                loss, g = float(loss), self._flat(grads)
-                evals += 1
-            if n_iter == c["max_iter"] or evals >= c["max_eval"] or np.abs(g).max() <= c["tolerance_grad"]:
-                break
-            if np.abs(d * t).max() <= c["tolerance_change"] or abs(loss - prev_loss) < c["tolerance_change"]:
-                break
-        st["d"], st["t"] = d, t
+
+        def evaluate():
+            loss, grads = closure(self.params)
+            return float(loss), self._flat(grads)
+
+        orig_loss, grads = closure(self.params)
+        lbfgs_iterate(self._flat(), float(orig_loss), self._flat(grads), move=move, evaluate=evaluate,
+                      state=self.state, config=self.defaults)
         return orig_loss
 
 
@@ -223,8 +173,7 @@ class LevenbergMarquardt(_FlatOptimizer):
 
     def __init__(self, params, damping=1e-2, marquardt=True, factor=10.0):
         check_damping(damping, "LevenbergMarquardt")
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
-            raise ValueError(f"The 'factor' argument of LevenbergMarquardt must be a number > 1. Got {factor!r}.")
+        check_factor(factor, "LevenbergMarquardt")
         super().__init__(params, dict(damping=damping, marquardt=marquardt, factor=factor))
         self.state["damping"] = float(damping)
 

@@ -11,7 +11,15 @@ import math
 
 import torch
 
-from ..core._validation import check_array, check_choice, check_int, check_real, check_same_shape
+from ..core._validation import (
+    check_alpha_bars,
+    check_array,
+    check_array_pair,
+    check_choice,
+    check_int,
+    check_real,
+    check_time_steps,
+)
 
 __all__ = [
     "diffusion_schedule", "ddpm_posterior_variance", "q_sample", "ddpm_posterior_mean", "ddpm_reverse_mean",
@@ -43,25 +51,16 @@ def diffusion_schedule(T, *, beta_start=1e-4, beta_end=0.02, kind="linear"):
 def _schedule(alpha_bars, like, func):
     """``alpha_bars`` as a tensor on the data's device and dtype, validated."""
     ab = torch.as_tensor(alpha_bars).to(dtype=like.dtype, device=like.device)
-    check_array(ab, "alpha_bars", func, tensor=True, ndim=1)
-    if ab.numel() < 2 or abs(float(ab[0]) - 1.0) > 1e-6 or bool((ab[1:] <= 0).any()) or bool(
-            (ab[1:] >= ab[:-1]).any()):
-        raise ValueError(f"The 'alpha_bars' argument of {func} must be a decreasing array of length T + 1 "
-                         f"with alpha_bars[0] = 1 and positive entries (see diffusion_schedule). "
-                         f"Got {ab[:4].tolist()}{' ...' if ab.numel() > 4 else ''} instead.")
+    check_alpha_bars(ab, func, tensor=True)
     return ab
 
 
-def _steps(t, x, ab, func, *, low):
-    check_array(t, "t", func, tensor=True, kind="int", ndim=1)
-    T = ab.shape[0] - 1
-    if t.shape[0] != x.shape[0]:
-        raise ValueError(f"The 't' argument of {func} must have shape ({x.shape[0]},): one time step per sample. "
-                         f"Got shape {tuple(t.shape)} instead.")
-    if t.numel() and (int(t.min()) < low or int(t.max()) > T):
-        raise ValueError(f"The 't' argument of {func} must hold time steps in [{low}, {T}]. "
-                         f"Got values in [{int(t.min())}, {int(t.max())}] instead.")
-    return t.to(ab.device)
+def _step_inputs(x, y, t, alpha_bars, func, *, names, low):
+    """Check two same-shaped tensors x, y (N, ...) and steps t (N,) in [low, T]; the schedule and t on x's device."""
+    check_array_pair(x, y, names, func, tensor=True, min_ndim=1)
+    ab = _schedule(alpha_bars, x, func)
+    check_time_steps(t, x, ab, func, low=low, tensor=True)
+    return ab, t.to(ab.device)
 
 
 def _per_sample(c, x):
@@ -71,34 +70,26 @@ def _per_sample(c, x):
 def ddpm_posterior_variance(t, *, alpha_bars):
     """``(1 - abar_{t-1}) / (1 - abar_t) * beta_t`` for t (N,) in [1, T] (float64 unless alpha_bars is a
     floating tensor of another dtype)."""
-    check_array(t, "t", "ddpm_posterior_variance", tensor=True, kind="int", ndim=1)
+    check_array(t, "t", "ddpm_posterior_variance", tensor=True, kind="int", ndim=1)  # t's device is needed below
     like = alpha_bars if torch.is_tensor(alpha_bars) and alpha_bars.is_floating_point() else torch.zeros(
         0, dtype=torch.float64, device=t.device)
     ab = _schedule(alpha_bars, like, "ddpm_posterior_variance")
-    t = _steps(t, t, ab, "ddpm_posterior_variance", low=1)
+    check_time_steps(t, t, ab, "ddpm_posterior_variance", low=1, tensor=True)
+    t = t.to(ab.device)
     a, a_prev = ab[t], ab[t - 1]
     return (1.0 - a_prev) / (1.0 - a) * (1.0 - a / a_prev)
 
 
 def q_sample(x0, t, noise, *, alpha_bars):
     """``sqrt(abar_t) x0 + sqrt(1 - abar_t) noise``, one t per sample."""
-    func = "q_sample"
-    check_array(x0, "x0", func, tensor=True, min_ndim=1)
-    check_array(noise, "noise", func, tensor=True)
-    check_same_shape(x0, noise, "x0", "noise", func)
-    ab = _schedule(alpha_bars, x0, func)
-    a = ab[_steps(t, x0, ab, func, low=0)]
+    ab, t = _step_inputs(x0, noise, t, alpha_bars, "q_sample", names=("x0", "noise"), low=0)
+    a = ab[t]
     return _per_sample(a.sqrt(), x0) * x0 + _per_sample((1.0 - a).sqrt(), x0) * noise
 
 
 def ddpm_posterior_mean(x0, xt, t, *, alpha_bars):
     """The mean of q(x_{t-1} | x_t, x_0) (Ho et al. 2020, eq. (7))."""
-    func = "ddpm_posterior_mean"
-    check_array(x0, "x0", func, tensor=True, min_ndim=1)
-    check_array(xt, "xt", func, tensor=True)
-    check_same_shape(x0, xt, "x0", "xt", func)
-    ab = _schedule(alpha_bars, x0, func)
-    t = _steps(t, x0, ab, func, low=1)
+    ab, t = _step_inputs(x0, xt, t, alpha_bars, "ddpm_posterior_mean", names=("x0", "xt"), low=1)
     a, a_prev = ab[t], ab[t - 1]
     alpha = a / a_prev
     c0 = a_prev.sqrt() * (1.0 - alpha) / (1.0 - a)
@@ -108,12 +99,7 @@ def ddpm_posterior_mean(x0, xt, t, *, alpha_bars):
 
 def ddpm_reverse_mean(xt, eps, t, *, alpha_bars):
     """``(x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t)`` (Ho et al. 2020, eq. (11))."""
-    func = "ddpm_reverse_mean"
-    check_array(xt, "xt", func, tensor=True, min_ndim=1)
-    check_array(eps, "eps", func, tensor=True)
-    check_same_shape(xt, eps, "xt", "eps", func)
-    ab = _schedule(alpha_bars, xt, func)
-    t = _steps(t, xt, ab, func, low=1)
+    ab, t = _step_inputs(xt, eps, t, alpha_bars, "ddpm_reverse_mean", names=("xt", "eps"), low=1)
     a, a_prev = ab[t], ab[t - 1]
     alpha = a / a_prev
     coef = (1.0 - alpha) / (1.0 - a).sqrt()
@@ -122,7 +108,5 @@ def ddpm_reverse_mean(xt, eps, t, *, alpha_bars):
 
 def eps_prediction_loss(eps_pred, eps):
     """``mean (eps_pred - eps)^2`` over every entry."""
-    check_array(eps_pred, "eps_pred", "eps_prediction_loss", tensor=True)
-    check_array(eps, "eps", "eps_prediction_loss", tensor=True)
-    check_same_shape(eps_pred, eps, "eps_pred", "eps", "eps_prediction_loss")
+    check_array_pair(eps_pred, eps, ("eps_pred", "eps"), "eps_prediction_loss", tensor=True)
     return ((eps_pred - eps) ** 2).mean()

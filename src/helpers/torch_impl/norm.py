@@ -12,7 +12,7 @@ import math
 
 import torch
 
-from ..core._validation import check_array, check_batch_norm_args, check_int, check_per_feature, check_real
+from ..core._validation import check_batch_norm_args, check_grouped_norm_args, check_running_stats_args
 from .norm2d import spatial_batch_norm, spatial_batch_norm_running_stats
 from .transformer import layer_norm
 
@@ -29,13 +29,7 @@ def batch_norm(x, gamma, beta, running_mean, running_var, *, training=True, eps=
 
 def batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
     """New ``(running_mean, running_var)`` after the batch x (N, D) (PyTorch's rule, unbiased variance)."""
-    func = "batch_norm_running_stats"
-    check_array(x, "x", func, tensor=True, ndim=2)
-    check_per_feature({"running_mean": running_mean, "running_var": running_var}, x.shape[1], func, tensor=True)
-    check_real(momentum, "momentum", func, low=0.0, high=1.0)
-    if x.shape[0] < 2:
-        raise ValueError(f"{func} needs at least 2 examples for the unbiased variance. "
-                         f"Got x of shape {tuple(x.shape)}.")
+    check_running_stats_args(x, running_mean, running_var, momentum, "batch_norm_running_stats", tensor=True)
     return spatial_batch_norm_running_stats(x[:, :, None, None], running_mean, running_var, momentum=momentum)
 
 
@@ -47,27 +41,17 @@ def _group_norm(x, gamma, beta, groups: int, eps: float):
     return gamma.reshape(channel) * x_hat + beta.reshape(channel)
 
 
-def _check_grouped(x, gamma, beta, eps, func: str, min_ndim: int) -> None:
-    check_array(x, "x", func, tensor=True, min_ndim=min_ndim)
-    check_per_feature({"gamma": gamma, "beta": beta}, x.shape[1], func, tensor=True)
-    check_real(eps, "eps", func, low=0, low_open=True)
-
-
 def group_norm(x, gamma, beta, *, num_groups, eps=1e-5):
     """Group norm of x (N, C, ...) over ``num_groups`` consecutive channel groups and all positions."""
     func = "group_norm"
-    _check_grouped(x, gamma, beta, eps, func, 2)
-    g = check_int(num_groups, "num_groups", func, low=1)
-    if x.shape[1] % g:
-        raise ValueError(f"The 'num_groups' argument of {func} must divide the number of channels "
-                         f"{x.shape[1]}. Got {g} instead.")
+    g = check_grouped_norm_args(x, gamma, beta, eps, func, min_ndim=2, num_groups=num_groups, tensor=True)
     return _group_norm(x, gamma, beta, g, eps)
 
 
 def instance_norm(x, gamma, beta, *, eps=1e-5):
     """Instance norm of x (N, C, L) or (N, C, H, W): every (sample, channel) map normalised on its own."""
     func = "instance_norm"
-    _check_grouped(x, gamma, beta, eps, func, 3)
+    check_grouped_norm_args(x, gamma, beta, eps, func, min_ndim=3, tensor=True)
     if math.prod(x.shape[2:]) < 2:
         raise ValueError(f"{func} needs more than one position per channel. Got x of shape {tuple(x.shape)} instead.")
     return _group_norm(x, gamma, beta, x.shape[1], eps)

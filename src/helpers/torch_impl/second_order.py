@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import torch
 
-from ..core.optim_checks import check_damping, check_lr
+from ..core._validation import check_levenberg_marquardt_args, check_newton_args
+from ..core.optim_checks import check_damping, check_factor, check_lr
+from ..core.quasi_newton import lbfgs_config, lbfgs_direction, lbfgs_iterate
 
 __all__ = [
     "newton_step", "gauss_newton_step", "levenberg_marquardt_step", "bfgs_update", "lbfgs_direction",
@@ -26,10 +28,8 @@ __all__ = [
 
 def newton_step(x, grad, hessian, *, lr=1.0, damping=0.0):
     """x − α·(H + λI)⁻¹∇L on flat tensors: x (n,), grad (n,), hessian (n, n)."""
+    check_newton_args(x, grad, hessian)
     n = x.shape[0]
-    if grad.shape != (n,) or hessian.shape != (n, n):
-        raise ValueError(f"newton_step expects x (n,), grad (n,) and hessian (n, n). Got {tuple(x.shape)}, "
-                         f"{tuple(grad.shape)} and {tuple(hessian.shape)} instead.")
     eye = torch.eye(n, dtype=x.dtype, device=x.device)
     return x - lr * torch.linalg.solve(hessian + damping * eye, grad)
 
@@ -41,12 +41,8 @@ def gauss_newton_step(x, residuals, jacobian, *, lr=1.0):
 
 def levenberg_marquardt_step(x, residuals, jacobian, *, damping, marquardt=True, lr=1.0):
     """x − α·(JᵀJ + λD)⁻¹Jᵀr with D = diag(JᵀJ) (Marquardt) or I (Levenberg)."""
-    m, n = jacobian.shape
-    if residuals.shape != (m,) or x.shape != (n,):
-        raise ValueError(f"levenberg_marquardt_step expects x (n,), residuals (m,) and jacobian (m, n). "
-                         f"Got {tuple(x.shape)}, {tuple(residuals.shape)} and {tuple(jacobian.shape)} instead.")
-    if damping < 0:
-        raise ValueError(f"The 'damping' argument of levenberg_marquardt_step must be >= 0. Got {damping} instead.")
+    check_levenberg_marquardt_args(x, residuals, jacobian, damping)
+    n = jacobian.shape[1]
     jtj = jacobian.T @ jacobian  # (n, n)
     scale = torch.diag(torch.diagonal(jtj)) if marquardt else torch.eye(n, dtype=x.dtype, device=x.device)
     return x - lr * torch.linalg.solve(jtj + damping * scale, jacobian.T @ residuals)
@@ -60,21 +56,6 @@ def bfgs_update(h_inv, s, y):
     rho = 1.0 / ys
     eye = torch.eye(s.shape[0], dtype=s.dtype, device=s.device)
     return (eye - rho * torch.outer(s, y)) @ h_inv @ (eye - rho * torch.outer(y, s)) + rho * torch.outer(s, s)
-
-
-def lbfgs_direction(grad, s_history, y_history, h_diag=1.0):
-    """The two-loop recursion: −H·grad from the stored (s, y) pairs."""
-    q = -grad
-    alphas = []
-    for s, y in zip(reversed(s_history), reversed(y_history)):
-        a = (s @ q) / (y @ s)
-        alphas.append(a)
-        q = q - a * y
-    r = q * h_diag
-    for (s, y), a in zip(zip(s_history, y_history), reversed(alphas)):
-        b = (y @ r) / (y @ s)
-        r = r + (a - b) * s
-    return r
 
 
 class _FlatOptimizer(torch.optim.Optimizer):
@@ -161,52 +142,19 @@ class LBFGS(_FlatOptimizer):
 
     def __init__(self, params, lr=1.0, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
                  history_size=100, line_search_fn=None):
-        check_lr(lr, "LBFGS")
-        if line_search_fn is not None:
-            raise ValueError(f"The 'line_search_fn' argument of LBFGS must be None here. Got {line_search_fn!r}.")
-        max_eval = max_iter * 5 // 4 if max_eval is None else max_eval
-        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
-                                      tolerance_change=tolerance_change, history_size=history_size))
+        super().__init__(params, lbfgs_config(lr, max_iter, max_eval, tolerance_grad, tolerance_change,
+                                              history_size, line_search_fn))
 
     @torch.no_grad()
     def step(self, closure):
         closure = torch.enable_grad()(closure)
-        c = self.param_groups[0]
-        st = self._state
-        st.setdefault("n_iter", 0)
+
+        def evaluate():
+            return float(closure()), self._flat_grad()
+
         orig_loss = closure()
-        loss, g = float(orig_loss), self._flat_grad()
-        evals = 1
-        if g.abs().max() <= c["tolerance_grad"]:
-            return orig_loss
-        d, t = st.get("d"), st.get("t")
-        for n_iter in range(1, c["max_iter"] + 1):
-            st["n_iter"] += 1
-            if st["n_iter"] == 1:
-                d, st["s"], st["y"], st["h_diag"] = -g, [], [], 1.0
-            else:
-                y, s = g - st["prev_grad"], d * t
-                if y @ s > 1e-10:
-                    if len(st["s"]) == c["history_size"]:
-                        st["s"].pop(0)
-                        st["y"].pop(0)
-                    st["s"].append(s)
-                    st["y"].append(y)
-                    st["h_diag"] = (y @ s) / (y @ y)
-                d = lbfgs_direction(g, st["s"], st["y"], st["h_diag"])
-            st["prev_grad"], prev_loss = g.clone(), loss
-            t = min(1.0, 1.0 / float(g.abs().sum())) * c["lr"] if st["n_iter"] == 1 else c["lr"]
-            if g @ d > -c["tolerance_change"]:
-                break
-            self._set_flat(self._flat() + t * d)
-            if n_iter != c["max_iter"]:
-                loss, g = float(closure()), self._flat_grad()
-                evals += 1
-            if n_iter == c["max_iter"] or evals >= c["max_eval"] or g.abs().max() <= c["tolerance_grad"]:
-                break
-            if (d * t).abs().max() <= c["tolerance_change"] or abs(loss - prev_loss) < c["tolerance_change"]:
-                break
-        st["d"], st["t"] = d, t
+        lbfgs_iterate(self._flat().clone(), float(orig_loss), self._flat_grad(), move=self._set_flat,
+                      evaluate=evaluate, state=self._state, config=self.param_groups[0])
         return orig_loss
 
 
@@ -235,8 +183,7 @@ class LevenbergMarquardt(GaussNewton):
 
     def __init__(self, params, damping=1e-2, marquardt=True, factor=10.0):
         check_damping(damping, "LevenbergMarquardt")
-        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or factor <= 1:
-            raise ValueError(f"The 'factor' argument of LevenbergMarquardt must be a number > 1. Got {factor!r}.")
+        check_factor(factor, "LevenbergMarquardt")
         _FlatOptimizer.__init__(self, params, dict(damping=damping, marquardt=marquardt, factor=factor))
         self._state["damping"] = float(damping)
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_real, check_same_shape
-from .losses import _REDUCTIONS, _reduce, _unreduce  # the same batch reduction as every loss
+from ..core._validation import check_array, check_choice, check_elbo_args, check_latent_args
+from .losses import _reduce, _unreduce  # the same batch reduction as every loss
 
 __all__ = [
     "reparameterize_forward", "reparameterize_backward",
@@ -44,16 +44,6 @@ def _softplus(z):
     return np.logaddexp(0.0, z)  # log(1 + e^z) without overflow
 
 
-def _check_latent(mu, logvar, func, *, eps=None):
-    """Check mu and logvar (N, latent) of one shape, and ``eps`` of the same shape when given."""
-    check_array(mu, "mu", func, min_ndim=1)
-    check_array(logvar, "logvar", func)
-    check_same_shape(mu, logvar, "mu", "logvar", func)
-    if eps is not None:
-        check_array(eps, "eps", func)
-        check_same_shape(mu, eps, "mu", "eps", func)
-
-
 # ---- VAE ------------------------------------------------------------------------------------------------------
 def reparameterize_forward(mu, logvar, eps):
     """``z = mu + sigma * eps`` with ``sigma = exp(logvar / 2)``; ``eps ~ N(0, I)`` is drawn by the caller.
@@ -61,7 +51,7 @@ def reparameterize_forward(mu, logvar, eps):
     All three arrays have the same shape, e.g. (N, latent). The sample is a smooth function of ``mu`` and
     ``logvar``, so gradients reach the encoder: that is the point of the trick.
     """
-    _check_latent(mu, logvar, "reparameterize_forward", eps=eps)
+    check_latent_args(mu, logvar, "reparameterize_forward", eps=eps)
     sigma = np.exp(0.5 * logvar)
     return mu + sigma * eps, (sigma, eps)
 
@@ -78,8 +68,7 @@ def gaussian_kl_forward(mu, logvar, *, reduction="mean"):
     ``mu`` and ``logvar`` are (N, latent) (or (latent,)); the sum runs over the last axis, giving one KL
     per sample, then ``reduction`` ("mean", "sum" or "none") combines the samples.
     """
-    _check_latent(mu, logvar, "gaussian_kl_forward")
-    check_choice(reduction, "reduction", "gaussian_kl_forward", _REDUCTIONS)
+    check_latent_args(mu, logvar, "gaussian_kl_forward", reduction=reduction)
     var = np.exp(logvar)
     per_sample = 0.5 * np.sum(var + mu * mu - 1.0 - logvar, axis=-1)  # (N,)
     return _reduce(per_sample, reduction), (mu, var, per_sample.shape, reduction)
@@ -100,15 +89,7 @@ def negative_elbo_forward(x_logits, x, mu, logvar, *, reduction="mean", beta=1.0
     binary cross-entropy summed over the D features (not averaged: the ELBO is a log-likelihood of the whole
     image). ``beta = 1`` is the ELBO; other values give the beta-VAE.
     """
-    check_array(x_logits, "x_logits", "negative_elbo_forward", ndim=2)
-    check_array(x, "x", "negative_elbo_forward")
-    check_same_shape(x_logits, x, "x_logits", "x", "negative_elbo_forward")
-    check_array(mu, "mu", "negative_elbo_forward", ndim=2)
-    if mu.shape[0] != x.shape[0]:
-        raise ValueError(f"The 'mu' argument of negative_elbo_forward must have {x.shape[0]} rows (one per "
-                         f"sample of 'x'). Got shape {mu.shape} instead.")
-    beta = check_real(beta, "beta", "negative_elbo_forward", low=0.0)
-    check_choice(reduction, "reduction", "negative_elbo_forward", _REDUCTIONS)
+    beta = check_elbo_args(x_logits, x, mu, beta, reduction, "negative_elbo_forward")
     # BCE from logits, stably: softplus(l) - x l  (= -(x log s + (1 - x) log(1 - s)), s = sigmoid(l))
     recon = np.sum(_softplus(x_logits) - x * x_logits, axis=-1)  # (N,)
     kl, kl_cache = gaussian_kl_forward(mu, logvar, reduction="none")

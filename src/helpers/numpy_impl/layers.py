@@ -16,7 +16,15 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erf
 
-from ..core._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
+from ..core._validation import (
+    check_affine_args,
+    check_array,
+    check_choice,
+    check_dim,
+    check_dropout_args,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "affine_forward", "affine_backward", "relu_forward", "relu_backward",
@@ -228,24 +236,12 @@ def gelu_backward(dout, cache):
 
 
 def _dropout_mask(x, mask, p, training, rng, func):
-    """Validate the arguments shared by both dropout forms and return the keep-mask (1 = keep)."""
-    check_array(x, "x", func)
-    p = check_real(p, "p", func, low=0.0, high=1.0, high_open=True)
-    if not isinstance(training, bool):
-        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
+    """Validate the arguments shared by both dropout forms and return the keep-mask (1 = keep) and p."""
+    p = check_dropout_args(x, mask, p, training, func, source_name="rng", source=rng, source_type=np.random.Generator)
     if not training:
         return None, p
-    if mask is not None and rng is not None:
-        raise ValueError(f"{func} takes either 'mask' or 'rng', not both. Got both.")
     if mask is None:
-        if not isinstance(rng, np.random.Generator):
-            raise TypeError(f"The 'rng' argument of {func} must be a np.random.Generator when training "
-                            f"without an explicit mask (no hidden randomness). Got {rng!r} instead.")
         return rng.random(x.shape) >= p, p  # keep each unit with probability 1 - p
-    check_array(mask, "mask", func, kind="bool_or_float")
-    if mask.shape != x.shape or not np.isin(mask, (0, 1)).all():
-        raise ValueError(f"The 'mask' argument of {func} must be a 0/1 array of shape {x.shape}. "
-                         f"Got shape {mask.shape} with values {np.unique(mask)[:5]} instead.")
     return mask.astype(x.dtype), p
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_class_scores, check_loss_pair, check_overlap_args, check_real
 
 __all__ = [
     "l1_loss_forward", "l1_loss_backward", "mse_loss_forward", "mse_loss_backward",
@@ -29,7 +29,6 @@ __all__ = [
     "dice_loss_forward", "dice_loss_backward", "jaccard_loss_forward", "jaccard_loss_backward",
 ]
 
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(losses, reduction):
@@ -45,17 +44,9 @@ def _unreduce(dout, shape, reduction):
     return np.broadcast_to(dout / n if reduction == "mean" else dout, shape)
 
 
-def _pair(x, y, func, reduction, xname="x", yname="y"):
-    """Validate a prediction/target pair of equal shapes and the reduction."""
-    check_array(x, xname, func)
-    check_array(y, yname, func)
-    check_same_shape(x, y, xname, yname, func)
-    check_choice(reduction, "reduction", func, _REDUCTIONS)
-
-
 def l1_loss_forward(x, y, *, reduction="mean"):
     """Mean absolute error ``|x - y|``. (Its minimiser over a constant is the median, not the mean.)"""
-    _pair(x, y, "l1_loss_forward", reduction)
+    check_loss_pair(x, y, "l1_loss_forward", reduction)
     return _reduce(np.abs(x - y), reduction), (x - y, reduction)
 
 
@@ -66,7 +57,7 @@ def l1_loss_backward(dout, cache):
 
 def mse_loss_forward(x, y, *, reduction="mean"):
     """Mean squared error ``(x - y)^2``."""
-    _pair(x, y, "mse_loss_forward", reduction)
+    check_loss_pair(x, y, "mse_loss_forward", reduction)
     r = x - y
     return _reduce(r * r, reduction), (r, reduction)
 
@@ -78,7 +69,7 @@ def mse_loss_backward(dout, cache):
 
 def huber_loss_forward(x, y, *, reduction="mean", delta=1.0):
     """Huber loss: ``r^2 / 2`` for ``|r| <= delta``, ``delta (|r| - delta/2)`` beyond (``r = x - y``)."""
-    _pair(x, y, "huber_loss_forward", reduction)
+    check_loss_pair(x, y, "huber_loss_forward", reduction)
     delta = check_real(delta, "delta", "huber_loss_forward", low=0.0, low_open=True)
     r = x - y
     a = np.abs(r)
@@ -97,7 +88,7 @@ def binary_cross_entropy_forward(p, y, *, reduction="mean"):
     As in ``F.binary_cross_entropy`` each log is clamped at -100, so ``p = 0`` or ``1`` gives a finite loss.
     Prefer :func:`binary_cross_entropy_with_logits_forward` when you have logits: it is more accurate.
     """
-    _pair(p, y, "binary_cross_entropy_forward", reduction, xname="p")
+    check_loss_pair(p, y, "binary_cross_entropy_forward", reduction, xname="p")
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"The 'p' argument of binary_cross_entropy_forward must hold probabilities "
                          f"in [0, 1]. "
@@ -119,7 +110,7 @@ def binary_cross_entropy_with_logits_forward(z, y, *, reduction="mean"):
     ``-(y log s + (1-y) log(1-s))`` with ``s = sigmoid(z)`` simplifies to
     ``max(z, 0) - z y + log(1 + e^{-|z|})``.
     """
-    _pair(z, y, "binary_cross_entropy_with_logits_forward", reduction, xname="z")
+    check_loss_pair(z, y, "binary_cross_entropy_with_logits_forward", reduction, xname="z")
     losses = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     return _reduce(losses, reduction), (z, y, reduction)
 
@@ -131,26 +122,13 @@ def binary_cross_entropy_with_logits_backward(dout, cache):
     return ((s - y) * _unreduce(dout, z.shape, reduction),)
 
 
-def _check_labels(scores, y, func, *, spatial=True):
-    check_array(scores, "scores", func, min_ndim=2, ndim=None if spatial else 2)
-    check_array(y, "y", func, kind="int")
-    want = (scores.shape[0],) + scores.shape[2:]
-    if y.shape != want:
-        raise ValueError(f"The 'y' argument of {func} must have shape {want} (scores' shape without the "
-                         f"class axis 1). Got shape {y.shape} instead.")
-    if y.size and (y.min() < 0 or y.max() >= scores.shape[1]):
-        raise ValueError(f"The 'y' argument of {func} must hold class indices in [0, {scores.shape[1] - 1}]. "
-                         f"Got values in [{y.min()}, {y.max()}] instead.")
-
-
 def softmax_cross_entropy_forward(scores, y, *, reduction="mean"):
     """Cross-entropy of softmax(scores) against integer labels, like ``F.cross_entropy``.
 
     Uses ``-log softmax(s)_y = logsumexp(s) - s_y`` with the maximum subtracted first (never overflows).
     Shapes: scores ``(N, C)`` or ``(N, C, d1, ...)``, y ``(N,)`` or ``(N, d1, ...)``, values in ``[0, C)``.
     """
-    _check_labels(scores, y, "softmax_cross_entropy_forward")
-    check_choice(reduction, "reduction", "softmax_cross_entropy_forward", _REDUCTIONS)
+    check_class_scores(scores, y, "softmax_cross_entropy_forward", reduction)
     shifted = scores - scores.max(axis=1, keepdims=True)
     log_z = np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     log_probs = shifted - log_z  # (N, C, ...)
@@ -173,8 +151,7 @@ def multiclass_hinge_loss_forward(scores, y, *, reduction="mean", margin=1.0):
     PyTorch's ``F.multi_margin_loss`` divides this sum by the number of classes C; we do not.
     Shapes: scores ``(N, C)``, y ``(N,)``.
     """
-    _check_labels(scores, y, "multiclass_hinge_loss_forward", spatial=False)
-    check_choice(reduction, "reduction", "multiclass_hinge_loss_forward", _REDUCTIONS)
+    check_class_scores(scores, y, "multiclass_hinge_loss_forward", reduction, spatial=False)
     margin = check_real(margin, "margin", "multiclass_hinge_loss_forward")
     rows = np.arange(scores.shape[0])
     margins = np.maximum(0.0, scores - scores[rows, y][:, None] + margin)  # (N, C)
@@ -192,11 +169,7 @@ def multiclass_hinge_loss_backward(dout, cache):
 
 def _overlap_sums(p, y, func, reduction, eps):
     """Per example and class: the soft intersection sum(p y) and the total sum(p) + sum(y) over pixels."""
-    _pair(p, y, func, reduction, xname="p")
-    if p.ndim < 2:
-        raise ValueError(f"The 'p' argument of {func} must have shape (N, C, ...) with at least 2 dimensions. "
-                         f"Got shape {p.shape} instead.")
-    eps = check_real(eps, "eps", func, low=0.0)
+    eps = check_overlap_args(p, y, func, reduction, eps)
     axes = tuple(range(2, p.ndim))  # the pixels (or voxels) of each example and class
     return (p * y).sum(axis=axes), p.sum(axis=axes) + y.sum(axis=axes), eps  # (N, C) each
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..core._validation import check_array, check_choice, check_real, check_same_shape
-from .losses import _REDUCTIONS, _reduce  # the same batch reduction as every loss
+from ..core._validation import check_array, check_choice, check_elbo_args, check_latent_args
+from .losses import _reduce  # the same batch reduction as every loss
 
 __all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_loss", "gan_generator_loss",
            "GAN_GENERATOR_MODES"]
@@ -19,40 +19,21 @@ __all__ = ["reparameterize", "gaussian_kl", "negative_elbo", "gan_discriminator_
 GAN_GENERATOR_MODES = ("non_saturating", "minimax")
 
 
-def _check_latent(mu, logvar, func, *, eps=None):
-    """Check mu and logvar (N, latent) of one shape, and ``eps`` of the same shape when given."""
-    check_array(mu, "mu", func, tensor=True, min_ndim=1)
-    check_array(logvar, "logvar", func, tensor=True)
-    check_same_shape(mu, logvar, "mu", "logvar", func)
-    if eps is not None:
-        check_array(eps, "eps", func, tensor=True)
-        check_same_shape(mu, eps, "mu", "eps", func)
-
-
 def reparameterize(mu, logvar, eps):
     """``z = mu + exp(logvar / 2) * eps``; the caller draws ``eps`` (e.g. ``torch.randn(..., generator=g)``)."""
-    _check_latent(mu, logvar, "reparameterize", eps=eps)
+    check_latent_args(mu, logvar, "reparameterize", eps=eps, tensor=True)
     return mu + torch.exp(0.5 * logvar) * eps  # autograd derives d/dmu = 1, d/dlogvar = sigma * eps / 2
 
 
 def gaussian_kl(mu, logvar, *, reduction="mean"):
     """``1/2 sum_j (exp(logvar_j) + mu_j^2 - 1 - logvar_j)`` over the last axis, then reduced over samples."""
-    _check_latent(mu, logvar, "gaussian_kl")
-    check_choice(reduction, "reduction", "gaussian_kl", _REDUCTIONS)
+    check_latent_args(mu, logvar, "gaussian_kl", reduction=reduction, tensor=True)
     return _reduce(0.5 * (logvar.exp() + mu * mu - 1.0 - logvar).sum(-1), reduction)
 
 
 def negative_elbo(x_logits, x, mu, logvar, *, reduction="mean", beta=1.0):
     """``sum_features BCE(sigmoid(x_logits), x) + beta * KL(q(z | x) || N(0, I))`` per sample, then reduced."""
-    check_array(x_logits, "x_logits", "negative_elbo", tensor=True, ndim=2)
-    check_array(x, "x", "negative_elbo", tensor=True)
-    check_same_shape(x_logits, x, "x_logits", "x", "negative_elbo")
-    check_array(mu, "mu", "negative_elbo", tensor=True, ndim=2)
-    if mu.shape[0] != x.shape[0]:
-        raise ValueError(f"The 'mu' argument of negative_elbo must have {x.shape[0]} rows (one per "
-                         f"sample of 'x'). Got shape {tuple(mu.shape)} instead.")
-    beta = check_real(beta, "beta", "negative_elbo", low=0.0)
-    check_choice(reduction, "reduction", "negative_elbo", _REDUCTIONS)
+    beta = check_elbo_args(x_logits, x, mu, beta, reduction, "negative_elbo", tensor=True)
     recon = (F.softplus(x_logits) - x * x_logits).sum(-1)  # (N,)
     return _reduce(recon + beta * gaussian_kl(mu, logvar, reduction="none"), reduction)
 

@@ -12,7 +12,15 @@ import math
 
 import torch
 
-from ..core._validation import check_affine_args, check_array, check_choice, check_dim, check_int, check_real
+from ..core._validation import (
+    check_affine_args,
+    check_array,
+    check_choice,
+    check_dim,
+    check_dropout_args,
+    check_int,
+    check_real,
+)
 
 __all__ = [
     "affine", "relu", "leaky_relu", "prelu", "elu", "sigmoid", "tanh", "softmax", "maxout", "swish", "gelu",
@@ -109,24 +117,13 @@ def gelu(x, *, approximate="none"):
 
 
 def _dropout_mask(x, mask, p, training, generator, func):
-    check_array(x, "x", func, tensor=True)
-    p = check_real(p, "p", func, low=0.0, high=1.0, high_open=True)
-    if not isinstance(training, bool):
-        raise TypeError(f"The 'training' argument of {func} must be a bool. Got {training!r} instead.")
+    p = check_dropout_args(x, mask, p, training, func, source_name="generator", source=generator,
+                           source_type=torch.Generator, tensor=True)
     if not training:
         return None, p
-    if mask is not None and generator is not None:
-        raise ValueError(f"{func} takes either 'mask' or 'generator', not both. Got both.")
     if mask is None:
-        if not isinstance(generator, torch.Generator):
-            raise TypeError(f"The 'generator' argument of {func} must be a torch.Generator when training "
-                            f"without an explicit mask (no hidden randomness). Got {generator!r} instead.")
         # the generator must live on x's device (a CUDA generator for CUDA inputs)
         return (torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype) >= p).to(x.dtype), p
-    check_array(mask, "mask", func, tensor=True, kind="bool_or_float")
-    if mask.shape != x.shape or not ((mask == 0) | (mask == 1)).all():
-        raise ValueError(f"The 'mask' argument of {func} must be a 0/1 tensor of shape {tuple(x.shape)}. "
-                         f"Got shape {tuple(mask.shape)} with values {mask.unique()[:5].tolist()} instead.")
     return mask.to(x.dtype), p
 
 

@@ -9,39 +9,31 @@ from __future__ import annotations
 
 import torch
 
-from ..core._validation import check_array, check_choice, check_real, check_same_shape
+from ..core._validation import check_class_scores, check_loss_pair, check_overlap_args, check_real
 
 __all__ = [
     "l1_loss", "mse_loss", "huber_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "softmax_cross_entropy", "multiclass_hinge_loss", "dice_loss", "jaccard_loss",
 ]
 
-_REDUCTIONS = ("mean", "sum", "none")
 
 
 def _reduce(losses, reduction):
     return losses.mean() if reduction == "mean" else losses.sum() if reduction == "sum" else losses
 
 
-def _pair(x, y, func, reduction, xname="x", yname="y"):
-    check_array(x, xname, func, tensor=True)
-    check_array(y, yname, func, tensor=True)
-    check_same_shape(x, y, xname, yname, func)
-    check_choice(reduction, "reduction", func, _REDUCTIONS)
-
-
 def l1_loss(x, y, *, reduction="mean"):
-    _pair(x, y, "l1_loss", reduction)
+    check_loss_pair(x, y, "l1_loss", reduction, tensor=True)
     return _reduce((x - y).abs(), reduction)
 
 
 def mse_loss(x, y, *, reduction="mean"):
-    _pair(x, y, "mse_loss", reduction)
+    check_loss_pair(x, y, "mse_loss", reduction, tensor=True)
     return _reduce((x - y) ** 2, reduction)
 
 
 def huber_loss(x, y, *, reduction="mean", delta=1.0):
-    _pair(x, y, "huber_loss", reduction)
+    check_loss_pair(x, y, "huber_loss", reduction, tensor=True)
     delta = check_real(delta, "delta", "huber_loss", low=0.0, low_open=True)
     r = x - y
     a = r.abs()
@@ -50,7 +42,7 @@ def huber_loss(x, y, *, reduction="mean", delta=1.0):
 
 def binary_cross_entropy(p, y, *, reduction="mean"):
     """BCE from probabilities; each log is clamped at -100 like ``F.binary_cross_entropy``."""
-    _pair(p, y, "binary_cross_entropy", reduction, xname="p")
+    check_loss_pair(p, y, "binary_cross_entropy", reduction, xname="p", tensor=True)
     if p.numel() and (p.min() < 0 or p.max() > 1):
         raise ValueError(f"The 'p' argument of binary_cross_entropy must hold probabilities in [0, 1]. "
                          f"Got values in [{p.min().item():.4g}, {p.max().item():.4g}] instead.")
@@ -60,26 +52,13 @@ def binary_cross_entropy(p, y, *, reduction="mean"):
 
 def binary_cross_entropy_with_logits(z, y, *, reduction="mean"):
     """Stable BCE from logits: ``max(z, 0) - z y + log(1 + exp(-|z|))``."""
-    _pair(z, y, "binary_cross_entropy_with_logits", reduction, xname="z")
+    check_loss_pair(z, y, "binary_cross_entropy_with_logits", reduction, xname="z", tensor=True)
     return _reduce(z.clamp(min=0) - z * y + torch.log1p(torch.exp(-z.abs())), reduction)
-
-
-def _check_labels(scores, y, func, *, spatial=True):
-    check_array(scores, "scores", func, tensor=True, min_ndim=2, ndim=None if spatial else 2)
-    check_array(y, "y", func, tensor=True, kind="int")
-    want = (scores.shape[0],) + tuple(scores.shape[2:])
-    if tuple(y.shape) != want:
-        raise ValueError(f"The 'y' argument of {func} must have shape {want} (scores' shape without the "
-                         f"class axis 1). Got shape {tuple(y.shape)} instead.")
-    if y.numel() and (y.min() < 0 or y.max() >= scores.shape[1]):
-        raise ValueError(f"The 'y' argument of {func} must hold class indices in [0, {scores.shape[1] - 1}]. "
-                         f"Got values in [{y.min().item()}, {y.max().item()}] instead.")
 
 
 def softmax_cross_entropy(scores, y, *, reduction="mean"):
     """``logsumexp(s) - s_y`` per example, with the maximum subtracted before exponentiating."""
-    _check_labels(scores, y, "softmax_cross_entropy")
-    check_choice(reduction, "reduction", "softmax_cross_entropy", _REDUCTIONS)
+    check_class_scores(scores, y, "softmax_cross_entropy", reduction, tensor=True)
     shifted = scores - scores.amax(dim=1, keepdim=True).detach()  # a constant shift: no gradient needed
     log_probs = shifted - torch.log(torch.exp(shifted).sum(dim=1, keepdim=True))  # (N, C, ...)
     return _reduce(-log_probs.gather(1, y.unsqueeze(1)).squeeze(1), reduction)  # (N, ...)
@@ -87,8 +66,7 @@ def softmax_cross_entropy(scores, y, *, reduction="mean"):
 
 def multiclass_hinge_loss(scores, y, *, reduction="mean", margin=1.0):
     """``sum_{j != y} max(0, s_j - s_y + margin)`` per example (no division by C, unlike PyTorch's)."""
-    _check_labels(scores, y, "multiclass_hinge_loss", spatial=False)
-    check_choice(reduction, "reduction", "multiclass_hinge_loss", _REDUCTIONS)
+    check_class_scores(scores, y, "multiclass_hinge_loss", reduction, spatial=False, tensor=True)
     margin = check_real(margin, "margin", "multiclass_hinge_loss")
     correct = scores.gather(1, y.unsqueeze(1))  # (N, 1)
     is_target = torch.arange(scores.shape[1], device=scores.device) == y.unsqueeze(1)  # (N, C)
@@ -97,11 +75,7 @@ def multiclass_hinge_loss(scores, y, *, reduction="mean", margin=1.0):
 
 
 def _overlap_sums(p, y, func, reduction, eps):
-    _pair(p, y, func, reduction, xname="p")
-    if p.ndim < 2:
-        raise ValueError(f"The 'p' argument of {func} must have shape (N, C, ...) with at least 2 dimensions. "
-                         f"Got shape {tuple(p.shape)} instead.")
-    eps = check_real(eps, "eps", func, low=0.0)
+    eps = check_overlap_args(p, y, func, reduction, eps, tensor=True)
     dims = tuple(range(2, p.ndim))  # the pixels of each example and class
     if not dims:  # careful: torch's sum(dim=()) would sum over everything
         return p * y, p + y, eps

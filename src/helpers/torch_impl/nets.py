@@ -20,7 +20,7 @@ import math
 
 import torch
 
-from ..core._validation import check_int, check_real
+from ..core._validation import check_int, check_mlp_args, check_real
 from .layers import dropout_inverted
 
 __all__ = [
@@ -85,17 +85,7 @@ _ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky_relu": Le
 
 def mlp(sizes, *, activation: str = "relu", dropout: float = 0.0, generator) -> torch.nn.Sequential:
     """A multilayer perceptron ``Linear -> activation [-> Dropout] -> ... -> Linear`` (no last activation)."""
-    sizes = list(sizes) if not isinstance(sizes, (str, bytes)) and hasattr(sizes, "__iter__") else None
-    if sizes is None or len(sizes) < 2:
-        raise ValueError("The 'sizes' argument of mlp must be a sequence of at least two layer widths "
-                         "(inputs, ..., outputs).")
-    for s in sizes:
-        check_int(s, "sizes", "mlp", low=1)
-    if activation not in _ACTIVATIONS:
-        choices = ", ".join(map(repr, _ACTIVATIONS))
-        raise ValueError(f"The 'activation' argument of mlp must be one of {choices}. "
-                         f"Got {activation!r} instead.")
-    dropout = check_real(dropout, "dropout", "mlp", low=0.0, high=1.0, high_open=True)
+    sizes, dropout = check_mlp_args(sizes, activation, _ACTIVATIONS, dropout)
     _check_generator(generator, "mlp")
     layers: list[torch.nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):

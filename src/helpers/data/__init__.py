@@ -45,6 +45,14 @@ def _shuffled(x, y, rng):
     return x[order], y[order]
 
 
+def _two_classes(points0, points1, noise, rng):
+    """Class 0 then class 1 (``(m, 2)`` arrays of clean points), plus Gaussian noise of std ``noise``, shuffled."""
+    x = np.concatenate([points0, points1])
+    x = x + noise * rng.standard_normal(x.shape)
+    y = np.concatenate([np.zeros(len(points0), np.int64), np.ones(len(points1), np.int64)])
+    return _shuffled(x, y, rng)
+
+
 # ---------------------------------------------------------------------------------------- generated data
 def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng):
     """Two interleaving half circles: x ``(n, 2)`` float64, y ``(n,)`` int64 in {0, 1}."""
@@ -55,9 +63,7 @@ def make_moons(n_samples: int = 200, *, noise: float = 0.1, rng):
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)
     upper = np.stack([np.cos(t0), np.sin(t0)], axis=1)  # (n0, 2)
     lower = np.stack([1 - np.cos(t1), 0.5 - np.sin(t1)], axis=1)  # (n - n0, 2): shifted, flipped copy
-    x = np.concatenate([upper, lower]) + noise * rng.standard_normal((n, 2))
-    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n - n0, np.int64)])
-    return _shuffled(x, y, rng)
+    return _two_classes(upper, lower, noise, rng)
 
 
 def make_circles(n_samples: int = 200, *, noise: float = 0.05, factor: float = 0.5, rng):
@@ -71,9 +77,7 @@ def make_circles(n_samples: int = 200, *, noise: float = 0.05, factor: float = 0
     t1 = np.linspace(0, 2 * np.pi, n - n0, endpoint=False)
     outer = np.stack([np.cos(t0), np.sin(t0)], axis=1)
     inner = factor * np.stack([np.cos(t1), np.sin(t1)], axis=1)
-    x = np.concatenate([outer, inner]) + noise * rng.standard_normal((n, 2))
-    y = np.concatenate([np.zeros(n0, np.int64), np.ones(n - n0, np.int64)])
-    return _shuffled(x, y, rng)
+    return _two_classes(outer, inner, noise, rng)
 
 
 def make_spirals(n_samples: int = 300, *, n_classes: int = 3, noise: float = 0.2, rng):

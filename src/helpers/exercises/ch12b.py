@@ -8,11 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._report import attempt, report
-
-
-def _as_array(result):
-    return np.asarray(result, dtype=np.float64)
+from ._report import as_float, attempt, report
 
 
 def check_gaussian_kl(kl):
@@ -22,7 +18,7 @@ def check_gaussian_kl(kl):
     rng = np.random.default_rng(12)
     mu, logvar = rng.normal(size=(5, 3)), rng.uniform(-2, 1, (5, 3))
     expected, _ = gaussian_kl_forward(mu, logvar, reduction="none")
-    state, got = attempt(kl, mu.copy(), logvar.copy(), name="Gaussian KL", convert=_as_array,
+    state, got = attempt(kl, mu.copy(), logvar.copy(), name="Gaussian KL", convert=as_float,
                          task="Return one KL per row: 1/2 sum_j (exp(logvar_j) + mu_j^2 - 1 - logvar_j).")
     if not state:
         return state
@@ -43,7 +39,7 @@ def check_alpha_bar(alpha_bar):
     abar_1 .. abar_T, i.e. ``abar_t = prod_{s=1}^{t} (1 - beta_s)``."""
     betas = np.linspace(0.05, 0.3, 7)
     expected = np.cumprod(1 - betas)
-    state, got = attempt(alpha_bar, betas.copy(), name="alpha_bar", convert=_as_array,
+    state, got = attempt(alpha_bar, betas.copy(), name="alpha_bar", convert=as_float,
                          task="Return abar_1 .. abar_T, one value per entry of betas.")
     if not state:
         return state
@@ -157,7 +153,7 @@ def check_gaussian_kl_general(kl):
         p, q = (Normal(torch.from_numpy(m), torch.from_numpy(np.exp(0.5 * lv))) for m, lv in ((m1, l1), (m2, l2)))
         return kl_divergence(p, q).sum(-1).numpy()
 
-    state, got = attempt(kl, mu1.copy(), lv1.copy(), mu2.copy(), lv2.copy(), name=name, convert=_as_array,
+    state, got = attempt(kl, mu1.copy(), lv1.copy(), mu2.copy(), lv2.copy(), name=name, convert=as_float,
                          task="Return one KL per row; with mu2 = 0 and logvar2 = 0 it must reduce to the "
                               "chapter's formula.")
     if not state:
@@ -177,7 +173,7 @@ def check_gaussian_kl_general(kl):
         return report(False, name, "divide by the variance exp(logvar2), not by the standard deviation; the "
                                    "numerator is the variance exp(logvar1) plus the squared mean difference.")
     zero = np.zeros_like(mu1)
-    state, special = attempt(kl, mu1.copy(), lv1.copy(), zero, zero.copy(), name=name, convert=_as_array)
+    state, special = attempt(kl, mu1.copy(), lv1.copy(), zero, zero.copy(), name=name, convert=as_float)
     if state is False:
         return False
     if state and special.shape == expected.shape and not np.allclose(special, reference(mu1, lv1, zero, zero)):

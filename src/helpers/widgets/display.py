@@ -96,6 +96,15 @@ def show_plotly(fig, *, height: int | None = None, measured: bool = False) -> No
     display(bundle, raw=True)
 
 
+def fill_subplots(fig, placed, title: str):
+    """Add each ``(trace, row, col)`` of ``placed`` to that subplot of ``fig``, set ``title``; return ``fig``. The
+    body of the ``plot_*`` functions whose traces and title come from a widget's ``_traces`` and ``_title``."""
+    for trace, row, col in placed:
+        fig.add_trace(trace, row=row, col=col)
+    fig.update_layout(title={"text": title})
+    return fig
+
+
 def in_kernel() -> bool:
     """Whether this code runs in a Jupyter kernel (where an ``Output`` widget can show anything)."""
     try:

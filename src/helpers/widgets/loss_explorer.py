@@ -20,6 +20,7 @@ from scipy.optimize import minimize_scalar
 
 from .. import numpy_impl as hn
 from ..core._validation import check_int, check_real
+from .display import fill_subplots
 
 __all__ = ["REGRESSION_LOSSES", "CLASSIFICATION_LOSSES", "compute_loss_explorer", "plot_loss_explorer",
            "loss_explorer", "static_loss_explorer"]
@@ -178,11 +179,7 @@ def _figure(height=640):
 
 def plot_loss_explorer(result: dict):
     """A 2 x 2 plotly figure of one :func:`compute_loss_explorer` result (never displays it)."""
-    fig = _figure()
-    for trace, row, col in _traces(result):
-        fig.add_trace(trace, row=row, col=col)
-    fig.update_layout(title={"text": _title(result)})
-    return fig
+    return fill_subplots(_figure(), _traces(result), _title(result))
 
 
 def loss_explorer():

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core._validation import check_choice, check_int, check_real
 from ..numpy_impl.layers import dropout_inverted_forward, dropout_noninverted_forward
+from .display import fill_subplots
 
 __all__ = ["NORM_KINDS", "compute_normalization_sets", "plot_normalization_axes", "plot_normalization_block",
            "normalization_axes_explorer",
@@ -228,11 +229,7 @@ def _dropout_title(r: dict) -> str:
 
 def plot_dropout_masks(result: dict):
     """Masks (left) and, per unit, the train-time means and test-time outputs of both forms (right)."""
-    fig = _dropout_figure()
-    for trace, row, col in _dropout_traces(result):
-        fig.add_trace(trace, row=row, col=col)
-    fig.update_layout(title={"text": _dropout_title(result)})
-    return fig
+    return fill_subplots(_dropout_figure(), _dropout_traces(result), _dropout_title(result))
 
 
 def dropout_masks_explorer(*, n_units: int = 12):

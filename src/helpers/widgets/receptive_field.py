@@ -132,6 +132,31 @@ def _apply_stack(x, layers, weights, *, relu: bool, batch_norm: bool, skip: bool
     return h
 
 
+def _adam_denoise(weights, head, photo, n: int, loss_of, *, steps, seed, sigma, batch, lr):
+    """Adam on ``weights`` and the 1x1 ``head`` (both trained in place), shared by this module's ERF and the lab:
+    each step draws ``batch`` random ``n x n`` crops of the grey ``photo``, adds Gaussian noise of std ``sigma``
+    and minimises ``loss_of(noisy, clean)`` (both ``(B, 1, n, n)``). Returns the losses."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed + 1)
+    for w in weights:
+        w.requires_grad_(True)
+    opt = torch.optim.Adam([*weights, head], lr=lr)
+    losses = []
+    for _ in range(steps):
+        r, c = torch.randint(0, photo.shape[0] - n + 1, (2, batch), generator=gen).tolist()
+        clean = torch.stack([photo[i:i + n, j:j + n] for i, j in zip(r, c)])[:, None]
+        noisy = clean + sigma * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+        loss = loss_of(noisy, clean)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    for w in weights:
+        w.requires_grad_(False)
+    return np.array(losses)
+
+
 def _train_denoiser(layers, weights, analytic, *, steps, stack, seed, sigma=0.2, batch=2, lr=3e-3):
     """Adam on a denoising task: noisy grey crops of the sklearn photo -> the clean pixel under each output unit.
 
@@ -143,25 +168,14 @@ def _train_denoiser(layers, weights, analytic, *, steps, stack, seed, sigma=0.2,
     photo = torch.from_numpy(demo_image(max(224, n)).mean(axis=2) - 0.5)  # grey, centred: (S, S)
     centre = np.clip(row["start"] + (row["rf"] - 1) // 2 + row["jump"] * np.arange(row["size"]), 0, n - 1)
     centre = torch.from_numpy(centre)  # input pixel under each output unit, per axis
-    gen = torch.Generator().manual_seed(seed + 1)
     head = torch.zeros(1, weights[-1].shape[0], 1, 1, dtype=torch.float64, requires_grad=True)
-    for w in weights:
-        w.requires_grad_(True)
-    opt = torch.optim.Adam([*weights, head], lr=lr)
-    losses = []
-    for _ in range(steps):
-        r, c = torch.randint(0, photo.shape[0] - n + 1, (2, batch), generator=gen)
-        clean = torch.stack([photo[i:i + n, j:j + n] for i, j in zip(r.tolist(), c.tolist())])[:, None]  # (B,1,n,n)
-        noisy = clean + sigma * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+
+    def loss_of(noisy, clean):
         pred = torch.nn.functional.conv2d(_apply_stack(noisy, layers, weights, **stack), head)
-        loss = ((pred - clean[:, :, centre][:, :, :, centre]) ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    for w in weights:
-        w.requires_grad_(False)
-    return head.detach(), np.array(losses)
+        return ((pred - clean[:, :, centre][:, :, :, centre]) ** 2).mean()
+
+    losses = _adam_denoise(weights, head, photo, n, loss_of, steps=steps, seed=seed, sigma=sigma, batch=batch, lr=lr)
+    return head.detach(), losses
 
 
 def compute_effective_receptive_field(spec="conv3p1 " * 6, *, input_size: int = 41, init: str = "kaiming",
@@ -348,10 +362,23 @@ def plot_erf_vs_depth(result: dict):
 
 
 # ------------------------------------------------------------------------------------- interactive layers
-def receptive_field_explorer(*, image=None):
-    """Preset or layer list, layer slider, unit position; the field drawn on the photo (needs a live kernel)."""
+def _unit_sliders():
+    """The unit row and column sliders (fractions of the feature map) of both receptive-field explorers."""
+    import ipywidgets as widgets
+
+    return tuple(widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description=f"unit {axis}",
+                                     continuous_update=False) for axis in ("row", "col"))
+
+
+def _error_html(message: str) -> str:
+    """An explorer's error message (a network it cannot read), in red, as HTML."""
     import html
 
+    return f"<pre style='color:#b00'>{html.escape(message)}</pre>"
+
+
+def receptive_field_explorer(*, image=None):
+    """Preset or layer list, layer slider, unit position; the field drawn on the photo (needs a live kernel)."""
     import ipywidgets as widgets
 
     from .display import in_kernel, redraw, row, wire
@@ -361,10 +388,7 @@ def receptive_field_explorer(*, image=None):
     spec = widgets.Text(value="conv3p1 conv3p1 pool2 conv3p2d2 conv3p4d4", description="layers",
                         continuous_update=False)
     layer = widgets.IntSlider(value=0, min=0, max=20, description="layer", continuous_update=False)
-    unit_row = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit row",
-                                   continuous_update=False)
-    unit_col = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit col",
-                                   continuous_update=False)
+    unit_row, unit_col = _unit_sliders()
     table, out = widgets.HTML(), widgets.Output()
     box = widgets.VBox([row(net, spec), row(layer, unit_row, unit_col), out, table])
 
@@ -375,7 +399,7 @@ def receptive_field_explorer(*, image=None):
             result = {"rows": [], "error": str(err)}
         box.last_result = result
         if not result["rows"]:
-            table.value = f"<pre style='color:#b00'>{html.escape(result['error'])}</pre>"
+            table.value = _error_html(result["error"])
             if in_kernel():
                 from IPython.display import clear_output
 

@@ -290,27 +290,18 @@ def _train(ops, weights, input_size: int, *, steps: int, seed: int, channels: in
     import torch
     import torch.nn.functional as F
 
+    from .receptive_field import _adam_denoise
+
     big = torch.from_numpy(_photo(4 * input_size)[1])
-    gen = torch.Generator().manual_seed(seed + 1)
     head = torch.zeros(1, weights[-1].shape[0] if weights else 1, 1, 1, dtype=torch.float64, requires_grad=True)
-    for w in weights:
-        w.requires_grad_(True)
-    opt = torch.optim.Adam([*weights, head], lr=lr)
-    losses, n = [], input_size
-    for _ in range(steps):
-        r, c = torch.randint(0, big.shape[0] - n + 1, (2, batch), generator=gen).tolist()
-        clean = torch.stack([big[i:i + n, k:k + n] for i, k in zip(r, c)])[:, None]
-        noisy = clean + sigma * torch.randn(clean.shape, generator=gen, dtype=torch.float64)
+    n = input_size
+
+    def loss_of(noisy, clean):
         pred = F.interpolate(F.conv2d(_forward(noisy, ops, weights, len(ops) - 1, relu=True, support=False), head),
                              size=(n, n), mode="nearest")
-        loss = ((pred - clean) ** 2).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    for w in weights:
-        w.requires_grad_(False)
-    return np.array(losses)
+        return ((pred - clean) ** 2).mean()
+
+    return _adam_denoise(weights, head, big, n, loss_of, steps=steps, seed=seed, sigma=sigma, batch=batch, lr=lr)
 
 
 def lab(spec=STATIC_NETWORK, *, input_size: int = 40, channels: int = 8, train_steps: int = 150, seed: int = 0) -> dict:
@@ -428,19 +419,15 @@ def receptive_field_lab_explorer(*, input_size: int = 32, train_steps: int = 40)
     """Network (presets or a typed layer list), layer, unit row and column (needs a live kernel). The presets
     are trained when the explorer starts (a few seconds), so that switching between them redraws at once; a typed
     network trains on its first use."""
-    import html
-
     import ipywidgets as widgets
 
     from .display import redraw, row, wire
+    from .receptive_field import _error_html, _unit_sliders
 
     net = widgets.Dropdown(options=list(NETWORKS) + ["custom"], value=next(iter(NETWORKS)), description="network")
     spec = widgets.Text(value=STATIC_NETWORK, description="layers", continuous_update=False)
     layer = widgets.IntSlider(value=2, min=1, max=5, description="layer", continuous_update=False)
-    unit_row = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit row",
-                                   continuous_update=False)
-    unit_col = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="unit col",
-                                   continuous_update=False)
+    unit_row, unit_col = _unit_sliders()
     info, out = widgets.HTML(), widgets.Output()
     box = widgets.VBox([row(net, spec), row(layer, unit_row, unit_col), out, info])
     cache: dict = {text: lab(text, input_size=input_size, train_steps=train_steps) for text in NETWORKS.values()}
@@ -455,7 +442,7 @@ def receptive_field_lab_explorer(*, input_size: int = 32, train_steps: int = 40)
         data = cache[text]
         box.last_result = data
         if data["error"]:
-            info.value = f"<pre style='color:#b00'>{html.escape(data['error'])}</pre>"
+            info.value = _error_html(data["error"])
             return
         with box.wiring.quiet():  # a shorter network lowers layer.max and may move the slider: no second redraw
             layer.max = len(data["ops"])

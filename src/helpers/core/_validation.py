@@ -139,8 +139,6 @@ def check_train_call(net, x, y, *, net_type, shuffle, loss, epochs, batch_size, 
     with the latter); ``shuffle`` is ``(name, value, type)`` of the optional random source that reorders the
     examples every epoch (``("rng", rng, np.random.Generator)`` or ``("generator", g, torch.Generator)``).
     """
-    from .training import check_train_args  # the loops' shared checks (training imports this module)
-
     tensor = net_type.__module__.startswith("torch")
     if not isinstance(net, net_type):
         what = "torch.nn.Module" if tensor else "helpers.numpy_impl.nets.Module"
@@ -472,6 +470,40 @@ def check_mlp_args(sizes, activation, activations, dropout, func: str = "mlp") -
         raise ValueError(f"The 'activation' argument of {func} must be one of {choices}. "
                          f"Got {activation!r} instead.")
     return sizes, check_real(dropout, "dropout", func, low=0.0, high=1.0, high_open=True)
+
+
+# ---- layer norm and the Transformer encoder layer (chapter 12a) ----
+def check_layer_norm_args(x, gamma, beta, eps, func: str, *, tensor: bool = False) -> float:
+    """x (..., D), gamma and beta (D,); returns eps as a float > 0."""
+    check_array(x, "x", func, tensor=tensor, min_ndim=1)
+    d = x.shape[-1]
+    for name, a in (("gamma", gamma), ("beta", beta)):
+        check_array(a, name, func, tensor=tensor, ndim=1)
+        if tuple(a.shape) != (d,):
+            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (x's last dimension). "
+                             f"Got shape {tuple(a.shape)} instead.")
+    return check_real(eps, "eps", func, low=0, low_open=True)
+
+
+ENCODER_ACTIVATIONS = ("relu", "gelu")
+
+
+def check_encoder_layer_args(x, ff_and_norms, norm_first, activation, func: str, *, tensor: bool = False) -> None:
+    """x (N, L, E), the settings, and linear1 (F, E), (F,), linear2 (E, F), (E,), the norms (E,) (in order)."""
+    check_array(x, "x", func, tensor=tensor, ndim=3)
+    if not isinstance(norm_first, bool):
+        raise TypeError(f"The 'norm_first' argument of {func} must be a bool. Got {norm_first!r} instead.")
+    check_choice(activation, "activation", func, ENCODER_ACTIVATIONS)
+    e = x.shape[-1]
+    check_array(ff_and_norms[0], "linear1_weight", func, tensor=tensor, ndim=2)
+    f = ff_and_norms[0].shape[0]  # dim_feedforward
+    expected = {"linear1_weight": (f, e), "linear1_bias": (f,), "linear2_weight": (e, f), "linear2_bias": (e,),
+                "norm1_weight": (e,), "norm1_bias": (e,), "norm2_weight": (e,), "norm2_bias": (e,)}
+    for (name, shape), a in zip(expected.items(), ff_and_norms, strict=True):
+        check_array(a, name, func, tensor=tensor)
+        if tuple(a.shape) != shape:
+            raise ValueError(f"The {name!r} argument of {func} must have shape {shape}. Got shape "
+                             f"{tuple(a.shape)} instead.")
 
 
 # ---- second-order steps on flat vectors (chapter 5) ----
@@ -977,6 +1009,30 @@ def check_conv_transpose_args(x, w, b, fn: str, *, stride, padding, output_paddi
     out = tuple(conv_transpose_output_size(x.shape[2 + a], w.shape[2 + a], stride=s[a], padding=p[a],
                                            output_padding=op[a], dilation=d[a]) for a in range(2))
     return s, p, op, d, out
+
+
+# trainer (chapters 3 onwards): the two ``train`` loops (check_train_call above adds the net and the shuffling)
+# Losses the loops know, and whether accuracy makes sense for them (classification vs regression).
+LOSSES = {"cross_entropy": True, "binary_cross_entropy_with_logits": True, "mse": False}
+
+
+def check_train_args(func: str, x, y, *, loss, epochs, batch_size, lr, val) -> int:
+    """Validate the arguments shared by both ``train`` functions; return the number of examples."""
+    if loss not in LOSSES:
+        raise ValueError(f"The 'loss' argument of {func} must be one of {', '.join(map(repr, LOSSES))}. "
+                         f"Got {loss!r} instead.")
+    check_int(epochs, "epochs", func, low=1)
+    if batch_size is not None:
+        check_int(batch_size, "batch_size", func, low=1)
+    check_real(lr, "lr", func, low=0.0, low_open=True)
+    if x.ndim < 1 or y.ndim < 1 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
+        raise ValueError(f"The 'x' and 'y' arguments of {func} must hold the same number (>= 1) of examples "
+                         f"along axis 0. Got shapes {tuple(x.shape)} and {tuple(y.shape)} instead.")
+    pair = isinstance(val, tuple) and len(val) == 2
+    if val is not None and (not pair or val[0].shape[0] != val[1].shape[0]):
+        raise ValueError(f"The 'val' argument of {func} must be None or a pair (x_val, y_val) with the same "
+                         f"number of examples. Got {type(val).__name__} instead.")
+    return int(x.shape[0])
 
 
 # perceptron (chapter 1)

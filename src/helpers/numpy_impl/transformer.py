@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_choice, check_real
+from ..core._validation import check_encoder_layer_args, check_layer_norm_args
 from .attention import multi_head_attention_backward, multi_head_attention_forward
 from .layers import (
     affine_backward,
@@ -38,21 +38,9 @@ __all__ = ["layer_norm_forward", "layer_norm_backward",
            "transformer_encoder_layer_forward", "transformer_encoder_layer_backward"]
 
 
-def _check_layer_norm(x, gamma, beta, eps, func):
-    """Check x (..., D), gamma and beta (D,); return eps as a float > 0."""
-    check_array(x, "x", func, min_ndim=1)
-    d = x.shape[-1]
-    for name, a in (("gamma", gamma), ("beta", beta)):
-        check_array(a, name, func, ndim=1)
-        if a.shape != (d,):
-            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (x's last dimension). "
-                             f"Got shape {a.shape} instead.")
-    return check_real(eps, "eps", func, low=0, low_open=True)
-
-
 def layer_norm_forward(x, gamma, beta, *, eps=1e-5):
     """Layer norm over the last axis: x (..., D), gamma and beta (D,) -> (..., D)."""
-    eps = _check_layer_norm(x, gamma, beta, eps, "layer_norm_forward")
+    eps = check_layer_norm_args(x, gamma, beta, eps, "layer_norm_forward")
     mean = x.mean(axis=-1, keepdims=True)
     inv_std = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)  # biased variance, as F.layer_norm
     x_hat = (x - mean) * inv_std
@@ -73,24 +61,6 @@ def layer_norm_backward(dout, cache):
 _ACTIVATIONS = {"relu": (relu_forward, relu_backward), "gelu": (gelu_forward, gelu_backward)}
 
 
-def _check_encoder_layer(x, ff_and_norms, norm_first, activation, func):
-    """Check x (N, L, E), the settings, and linear1 (F, E), (F,), linear2 (E, F), (E,), the norms (E,) (in order)."""
-    check_array(x, "x", func, ndim=3)
-    if not isinstance(norm_first, bool):
-        raise TypeError(f"The 'norm_first' argument of {func} must be a bool. Got {norm_first!r} instead.")
-    check_choice(activation, "activation", func, tuple(_ACTIVATIONS))
-    e = x.shape[-1]
-    check_array(ff_and_norms[0], "linear1_weight", func, ndim=2)
-    f = ff_and_norms[0].shape[0]  # dim_feedforward
-    expected = {"linear1_weight": (f, e), "linear1_bias": (f,), "linear2_weight": (e, f), "linear2_bias": (e,),
-                "norm1_weight": (e,), "norm1_bias": (e,), "norm2_weight": (e,), "norm2_bias": (e,)}
-    for (name, shape), a in zip(expected.items(), ff_and_norms, strict=True):
-        check_array(a, name, func)
-        if a.shape != shape:
-            raise ValueError(f"The {name!r} argument of {func} must have shape {shape}. Got shape {a.shape} "
-                             "instead.")
-
-
 def transformer_encoder_layer_forward(x, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias,
                                       linear1_weight, linear1_bias, linear2_weight, linear2_bias,
                                       norm1_weight, norm1_bias, norm2_weight, norm2_bias, mask=None, *,
@@ -100,7 +70,7 @@ def transformer_encoder_layer_forward(x, in_proj_weight, in_proj_bias, out_proj_
     Shapes: x (N, L, E); attention weights as in :func:`multi_head_attention_forward`; linear1 (F, E),
     (F,); linear2 (E, F), (E,); norms (E,). Returns ``(out, cache)`` with out (N, L, E).
     """
-    _check_encoder_layer(x, (linear1_weight, linear1_bias, linear2_weight, linear2_bias, norm1_weight, norm1_bias,
+    check_encoder_layer_args(x, (linear1_weight, linear1_bias, linear2_weight, linear2_bias, norm1_weight, norm1_bias,
                              norm2_weight, norm2_bias), norm_first, activation, "transformer_encoder_layer_forward")
     act_forward = _ACTIVATIONS[activation][0]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import torch
 
-from ..core._validation import check_array, check_choice, check_real
+from ..core._validation import check_encoder_layer_args, check_layer_norm_args
 from .attention import multi_head_attention
 from .layers import affine, gelu, relu
 
@@ -19,15 +19,7 @@ __all__ = ["layer_norm", "transformer_encoder_layer"]
 
 def layer_norm(x, gamma, beta, *, eps=1e-5):
     """Layer norm over the last axis: x (..., D), gamma and beta (D,) -> (..., D)."""
-    func = "layer_norm"
-    check_array(x, "x", func, tensor=True, min_ndim=1)
-    d = x.shape[-1]
-    for name, a in (("gamma", gamma), ("beta", beta)):
-        check_array(a, name, func, tensor=True, ndim=1)
-        if tuple(a.shape) != (d,):
-            raise ValueError(f"The {name!r} argument of {func} must have shape ({d},) (x's last dimension). "
-                             f"Got shape {tuple(a.shape)} instead.")
-    eps = check_real(eps, "eps", func, low=0, low_open=True)
+    eps = check_layer_norm_args(x, gamma, beta, eps, "layer_norm", tensor=True)
     mean = x.mean(dim=-1, keepdim=True)
     var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)  # biased variance
     return gamma * (x - mean) / torch.sqrt(var + eps) + beta
@@ -41,25 +33,9 @@ def transformer_encoder_layer(x, in_proj_weight, in_proj_bias, out_proj_weight, 
                               norm1_weight, norm1_bias, norm2_weight, norm2_bias, mask=None, *,
                               num_heads, norm_first=False, activation="relu", eps=1e-5):
     """One Transformer encoder layer, batch first: x (N, L, E) -> (N, L, E)."""
-    func = "transformer_encoder_layer"
-    check_array(x, "x", func, tensor=True, ndim=3)
-    if not isinstance(norm_first, bool):
-        raise TypeError(f"The 'norm_first' argument of {func} must be a bool. Got {norm_first!r} instead.")
-    check_choice(activation, "activation", func, tuple(_ACTIVATIONS))
-    e = x.shape[-1]
-    check_array(linear1_weight, "linear1_weight", func, tensor=True, ndim=2)
-    f = linear1_weight.shape[0]  # dim_feedforward
-    expected = {"linear1_weight": (f, e), "linear1_bias": (f,), "linear2_weight": (e, f),
-                "linear2_bias": (e,),
-                "norm1_weight": (e,), "norm1_bias": (e,), "norm2_weight": (e,), "norm2_bias": (e,)}
-    given = (linear1_weight, linear1_bias, linear2_weight, linear2_bias, norm1_weight, norm1_bias,
-             norm2_weight,
-             norm2_bias)
-    for (name, shape), a in zip(expected.items(), given, strict=True):
-        check_array(a, name, func, tensor=True)
-        if tuple(a.shape) != shape:
-            raise ValueError(f"The {name!r} argument of {func} must have shape {shape}. Got shape "
-                             f"{tuple(a.shape)} instead.")
+    ff_and_norms = (linear1_weight, linear1_bias, linear2_weight, linear2_bias, norm1_weight, norm1_bias,
+                    norm2_weight, norm2_bias)
+    check_encoder_layer_args(x, ff_and_norms, norm_first, activation, "transformer_encoder_layer", tensor=True)
     act = _ACTIVATIONS[activation]
 
     def attend(z):

@@ -30,6 +30,7 @@ from torch import nn
 
 from ..core._device import resolve_device
 from ..core._validation import check_int, check_real
+from ._loop import minibatch_epochs
 from .architectures import count_parameters
 from .detection import box_iou, nms
 
@@ -252,23 +253,17 @@ def train_detector(data, *, epochs: int = 12, batch_size: int = 32, lr: float = 
     gen = torch.Generator().manual_seed(seed)
     result = DetectionResult(model=model, n_parameters=count_parameters(model))
     start = time.perf_counter()
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(x), generator=gen).split(batch_size):
-            idx = idx.to(dev)
-            # the objects of the batch's images, with image indices renumbered 0..B-1
-            position = torch.full((len(x),), -1, dtype=torch.int64, device=dev)
-            position[idx] = torch.arange(len(idx), device=dev)
-            sel = position[centres[:, 0]] >= 0
-            c = torch.stack([position[centres[sel, 0]], centres[sel, 1], centres[sel, 2]], 1)
-            loss = detection_loss(model(x[idx]), heat[idx], c, sizes[sel], offsets[sel])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            total += float(loss.detach()) * len(idx)
-        result.train_loss.append(total / len(x))
+
+    def batch_loss(idx):
+        # the objects of the batch's images, with image indices renumbered 0..B-1
+        position = torch.full((len(x),), -1, dtype=torch.int64, device=dev)
+        position[idx] = torch.arange(len(idx), device=dev)
+        sel = position[centres[:, 0]] >= 0
+        c = torch.stack([position[centres[sel, 0]], centres[sel, 1], centres[sel, 2]], 1)
+        return detection_loss(model(x[idx]), heat[idx], c, sizes[sel], offsets[sel])
+
+    result.train_loss = minibatch_epochs(model, opt, len(x), batch_loss, epochs=epochs, batch_size=batch_size,
+                                         generator=gen, device=dev, scheduler=sched)
     result.seconds = time.perf_counter() - start
     result.detections = decode(predict(model, data.test), score_threshold=0.05)
     result.metrics = evaluate_detector(result.detections, data.test, n_classes=n_classes,

@@ -18,6 +18,7 @@ from torch import nn
 
 from ..core._device import resolve_device
 from ..core._validation import check_array, check_int, check_real
+from ._loop import minibatch_epochs
 
 __all__ = ["grad_cam", "fgsm", "TinyCNN", "train_classifier", "accuracy"]
 
@@ -104,17 +105,8 @@ def train_classifier(model: nn.Module, X, y, *, epochs=15, batch_size=64, lr=3e-
     model.to(dev)
     X, y = torch.as_tensor(X).to(dev), torch.as_tensor(y).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(epochs):
-        total = 0.0
-        for idx in torch.randperm(len(X), generator=g).to(dev).split(batch_size):
-            loss = F.cross_entropy(model(X[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(idx)
-        losses.append(total / len(X))
-    return losses
+    return minibatch_epochs(model, opt, len(X), lambda idx: F.cross_entropy(model(X[idx]), y[idx]), epochs=epochs,
+                            batch_size=batch_size, generator=g, device=dev)
 
 
 def accuracy(model: nn.Module, X, y) -> float:

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from ..core._device import resolve_device
 from ..core._validation import check_choice, check_int, check_real
+from ._loop import minibatch_epochs
 from .architectures import TinyFCN, TinyUNet, count_parameters
 
 __all__ = ["SegmentationResult", "segmentation_tensors", "build_segmenter", "confusion_matrix", "iou_dice",
@@ -124,17 +125,8 @@ def train_segmenter(name: str, data, *, semantic: bool = False, epochs: int = 8,
     gen = torch.Generator().manual_seed(seed)
     result = SegmentationResult(name=name, model=model, n_parameters=count_parameters(model))
     start = time.perf_counter()
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(y), generator=gen).split(batch_size):
-            idx = idx.to(dev)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        result.train_loss.append(total / len(y))
+    result.train_loss = minibatch_epochs(model, opt, len(y), lambda idx: F.cross_entropy(model(x[idx]), y[idx]),
+                                         epochs=epochs, batch_size=batch_size, generator=gen, device=dev)
     result.seconds = time.perf_counter() - start
     x_test, y_test = segmentation_tensors(data.test, semantic=semantic)
     conf = confusion_matrix(predict_masks(model, x_test), y_test, n_classes)

@@ -33,6 +33,7 @@ from torch import nn
 from ..core import conv_arithmetic as ca
 from ..core._device import resolve_device
 from ..core._validation import check_int, check_real
+from ._loop import minibatch_epochs
 from .architectures import count_parameters
 
 __all__ = ["shape_cnn", "images_tensor", "dihedral", "ClassifierResult", "train_classifier", "first_layer_filters",
@@ -81,20 +82,13 @@ def dihedral(x, k: int):
 def _fit(model, x, y, *, epochs, batch_size, lr, seed, dev, augment=False):
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    losses = []
-    for _ in range(epochs):
-        model.train()
-        total = 0.0
-        for idx in torch.randperm(len(y), generator=gen).split(batch_size):
-            idx = idx.to(dev)
-            xb = dihedral(x[idx], int(torch.randint(8, (1,), generator=gen))) if augment else x[idx]
-            loss = F.cross_entropy(model(xb), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += float(loss.detach()) * len(idx)
-        losses.append(total / len(y))
-    return losses
+
+    def batch_loss(idx):
+        xb = dihedral(x[idx], int(torch.randint(8, (1,), generator=gen))) if augment else x[idx]
+        return F.cross_entropy(model(xb), y[idx])
+
+    return minibatch_epochs(model, opt, len(y), batch_loss, epochs=epochs, batch_size=batch_size, generator=gen,
+                            device=dev)
 
 
 @torch.no_grad()

@@ -49,3 +49,14 @@ def show_image_channels(image):
         ax.axis("off")
     fig.tight_layout()
     return fig
+
+
+def finish_image_grid(fig, axes, title: str = ""):
+    """Hide the ticks of every image panel in ``axes``, add the figure's title (if any) and tighten the layout."""
+    for ax in np.asarray(axes).flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

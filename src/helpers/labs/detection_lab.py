@@ -30,6 +30,7 @@ from torch import nn
 
 from ..core._device import resolve_device
 from ..core._validation import check_int, check_real
+from ..core.plotting import finish_image_grid
 from ._loop import minibatch_epochs
 from .architectures import count_parameters
 from .detection import box_iou, nms
@@ -288,9 +289,4 @@ def plot_detections(part, detections, *, n: int = 6, score_threshold: float = 0.
                 ax.add_patch(plt.Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, color=f"C{k}", lw=1.5))
                 name = class_names[k] if class_names else str(k)
                 ax.text(x1, y1 - 1, f"{name} {s:.2f}", color=f"C{k}", fontsize=6)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_image_grid(fig, axes, title)

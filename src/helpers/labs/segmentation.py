@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from ..core._device import resolve_device
 from ..core._validation import check_choice, check_int, check_real
+from ..core.plotting import finish_image_grid
 from ._loop import minibatch_epochs
 from .architectures import TinyFCN, TinyUNet, count_parameters
 
@@ -154,10 +155,4 @@ def plot_segmentations(images, truth, predictions: dict, *, n: int = 6, title: s
             axes[r, j].imshow(wrong, cmap="autumn", alpha=0.55, interpolation="nearest")
     for r, label in enumerate(["image", "true mask", *predictions]):
         axes[r, 0].set_ylabel(label, fontsize=9)
-    for ax in axes.flat:
-        ax.set_xticks([])
-        ax.set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_image_grid(fig, axes, title)

@@ -33,6 +33,7 @@ from torch import nn
 from ..core import conv_arithmetic as ca
 from ..core._device import resolve_device
 from ..core._validation import check_int, check_real
+from ..core.plotting import finish_image_grid
 from ._loop import minibatch_epochs
 from .architectures import count_parameters
 
@@ -147,11 +148,7 @@ def draw_filters(model, *, title: str = "learned first-layer filters"):
     fig, axes = plt.subplots(1, len(f), figsize=(1.1 * len(f), 1.4), squeeze=False)
     for ax, k in zip(axes[0], f):
         ax.imshow(k, interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_image_grid(fig, axes, title)
 
 
 def draw_feature_maps(model, image, *, shown: int = 8, title: str = ""):
@@ -167,14 +164,7 @@ def draw_feature_maps(model, image, *, shown: int = 8, title: str = ""):
             ax = axes[r, c + 1]
             if c < len(m):
                 ax.imshow(m[c], cmap="magma", interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-    axes[0, 0].set_xticks([])
-    axes[0, 0].set_yticks([])
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_image_grid(fig, axes, title)
 
 
 def conv_layers(model, upto: int | None = None) -> list:
@@ -229,11 +219,7 @@ def draw_effective_receptive_field(results: dict, *, title: str = "effective rec
         y0, x0 = r["start"]
         ax.add_patch(plt.Rectangle((x0 - 0.5, y0 - 0.5), r["rf"], r["rf"], fill=False, color="w", ls="--"))
         ax.set_title(f"{name}\nRF {r['rf']} px, 90 % of the mass in {r['mass_90']:.0f} px", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    return finish_image_grid(fig, axes, title)
 
 
 def _select(part, classes, n_per_class=None, seed=0):

@@ -719,7 +719,7 @@ def check_positive(value, name: str, where: str, *, allow_zero: bool = False) ->
         raise ValueError(f"The '{name}' argument of {where} must be a finite float {bound}. Got {value!r} instead.")
 
 
-# ---- shared by the twins: classical, deep_rnn, attention, linear_models, probability, trainer, upsample, perceptron ----
+# ---- shared by the twins: classical, deep_rnn, attention, linear_models, probability, trainer, upsample, perceptron
 # One checker per public function (or per family of functions) of these NumPy/torch twin modules: both twins call
 # it, so every check and message is written once. ``tensor=True`` where the twins differ only in the container type.
 
@@ -823,7 +823,8 @@ def check_multilayer_rnn_args(x, state0, weights, mode, bidirectional, fn: str, 
     rows = (num_layers * num_dirs, 2) if lstm else (num_layers * num_dirs,)
     expected = (*rows, x.shape[1], state0.shape[-1])
     if tuple(state0.shape) != expected:
-        raise ValueError(f"The 'state0' argument of {fn} must have shape {expected}. Got {tuple(state0.shape)} instead.")
+        raise ValueError(f"The 'state0' argument of {fn} must have shape {expected}. "
+                         f"Got {tuple(state0.shape)} instead.")
     return num_dirs, num_layers
 
 
@@ -956,7 +957,8 @@ def check_kl_divergence_args(p, q, *, tensor: bool = False) -> None:
     check_probs(p, "p", "kl_divergence", tensor=tensor)
     check_probs(q, "q", "kl_divergence", tensor=tensor)
     if tuple(np.shape(p)) != tuple(np.shape(q)):
-        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {shape_of(p)}. Got {shape_of(q)}.")
+        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {shape_of(p)}. "
+                         f"Got {shape_of(q)}.")
 
 
 def check_bernoulli_args(x, probs) -> None:
@@ -994,10 +996,13 @@ def check_kde_args(x_query, samples, bandwidth):
     return x_query, samples
 
 
-# upsample (chapter 7): transposed convolution (the array checks stay with each twin's conv module)
-def check_conv_transpose_args(x, w, b, fn: str, *, stride, padding, output_padding, dilation, groups):
-    """x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,); returns the stride, padding,
+# upsample (chapter 7): transposed convolution
+def check_conv_transpose_args(x, w, b, fn: str, check_float, *, stride, padding, output_padding, dilation, groups):
+    """x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,), each checked by the twin's own
+    ``check_float(a, name, fn, ndim)`` (the array checks of its conv module); returns the stride, padding,
     output_padding and dilation as pairs and the output size ``(H', W')``."""
+    for name, a, ndim in (("x", x, 4), ("w", w, 4), ("b", b, 1)):
+        check_float(a, name, fn, ndim)
     if not isinstance(groups, int) or groups < 1 or x.shape[1] % groups or w.shape[0] != x.shape[1]:
         raise ValueError(f"{fn}: w must have shape (C_in={x.shape[1]}, C_out/groups, kH, kW) and groups must divide "
                          f"C_in. Got w.shape={tuple(w.shape)}, groups={groups!r}.")
@@ -1041,9 +1046,11 @@ def check_perceptron_data(x, y, where: str, *, tensor: bool = False) -> None:
     is_container = _is_tensor if tensor else (lambda a: isinstance(a, np.ndarray))
     if not is_container(x) or x.ndim != 2:
         noun = "tensor" if tensor else "array"
-        raise ValueError(f"The 'x' argument of {where} must be a 2-D {noun} (N, D). Got {getattr(x, 'shape', type(x))}.")
+        raise ValueError(f"The 'x' argument of {where} must be a 2-D {noun} (N, D). "
+                         f"Got {getattr(x, 'shape', type(x))}.")
     if not is_container(y) or tuple(y.shape) != (x.shape[0],):
-        raise ValueError(f"The 'y' argument of {where} must have shape ({x.shape[0]},). Got {getattr(y, 'shape', type(y))}.")
+        raise ValueError(f"The 'y' argument of {where} must have shape ({x.shape[0]},). "
+                         f"Got {getattr(y, 'shape', type(y))}.")
 
 
 def check_perceptron_fit_args(x, y, epochs, lr, *, tensor: bool = False) -> None:

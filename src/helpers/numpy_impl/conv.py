@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.core._validation import check_conv_args, check_float_array, check_separable_conv_args
 from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = [
@@ -24,16 +25,10 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------- checks and geometry (shared by pool/upsample)
+# ---------------------------------------------------------------- padding and patches (shared by pool/upsample)
 def check_array(a, name: str, fn: str, ndim: int | None = None) -> np.ndarray:
-    """``a`` as a float NumPy array with ``ndim`` dimensions, or a clear error."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"The '{name}' argument of {fn} must be a NumPy array. Got {type(a).__name__} instead.")
-    if not np.issubdtype(a.dtype, np.floating):
-        raise TypeError(f"The '{name}' argument of {fn} must have a float dtype. Got {a.dtype} instead.")
-    if ndim is not None and a.ndim != ndim:
-        raise ValueError(f"The '{name}' argument of {fn} must have {ndim} dimensions. Got shape {a.shape} instead.")
-    return a
+    """Kept for ``upsample`` until it calls :func:`helpers.core._validation.check_float_array` itself."""
+    return check_float_array(a, name, fn, ndim)
 
 
 def pad2d(x, pads, value=0.0):
@@ -71,14 +66,6 @@ def crop2d(x_pad, pads):
     return x_pad[:, :, t: x_pad.shape[2] - b, l: x_pad.shape[3] - r]
 
 
-def _check_conv_args(x, w, b, fn):
-    check_array(x, "x", fn, 4)
-    check_array(w, "w", fn, 4)
-    check_array(b, "b", fn, 1)
-    if b.shape[0] != w.shape[0]:
-        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[0]},). Got {b.shape} instead.")
-
-
 # ---------------------------------------------------------------- naive loops: the definition, for reading
 def conv2d_naive_forward(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """Convolution (cross-correlation) by explicit loops over images, filters and output pixels. Slow; for teaching.
@@ -86,7 +73,7 @@ def conv2d_naive_forward(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     x (N, C_in, H, W), w (C_out, C_in/groups, kH, kW), b (C_out,) -> out (N, C_out, H_out, W_out).
     """
     fn = "conv2d_naive_forward"
-    _check_conv_args(x, w, b, fn)
+    check_conv_args(x, w, b, fn)
     pads, (sh, sw), (dh, dw), (ho, wo) = conv_geometry(
         x.shape, w.shape, fn, stride=stride, padding=padding, dilation=dilation, groups=groups)
     x_pad = pad2d(x, pads)
@@ -132,7 +119,7 @@ def conv2d_forward(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     ``padding``: int, pair, "valid", "same" (stride 1) or "full".
     """
     fn = "conv2d_forward"
-    _check_conv_args(x, w, b, fn)
+    check_conv_args(x, w, b, fn)
     pads, s, d, (ho, wo) = conv_geometry(x.shape, w.shape, fn, stride=stride, padding=padding, dilation=dilation,
                                          groups=groups)
     n, c_in = x.shape[:2]
@@ -164,9 +151,7 @@ def conv2d_backward(dout, cache):
 # ---------------------------------------------------------------- conv1d and depthwise-separable, built on conv2d
 def conv1d_forward(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution as a 2-D one with height 1. x (N, C_in, L), w (C_out, C_in/groups, K) -> (N, C_out, L_out)."""
-    fn = "conv1d_forward"
-    check_array(x, "x", fn, 3)
-    check_array(w, "w", fn, 3)
+    check_conv_args(x, w, b, "conv1d_forward", ndim=3)
     pad = (0, padding) if isinstance(padding, int) and not isinstance(padding, bool) else padding
     if isinstance(padding, str) and padding == "full":
         pad = (0, dilation * (w.shape[2] - 1))  # "full" must not pad the height-1 axis
@@ -181,21 +166,13 @@ def conv1d_backward(dout, cache):
     return dx[:, :, 0, :], dw[:, :, 0, :], db
 
 
-def _check_separable(x, w_depth, w_point, fn):
-    check_array(x, "x", fn, 4)
-    if w_depth.shape[:2] != (x.shape[1], 1):
-        raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). Got {w_depth.shape}.")
-    if w_point.shape[1:] != (x.shape[1], 1, 1):
-        raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). Got {w_point.shape}.")
-
-
 def depthwise_separable_conv2d_forward(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
     """A depthwise ``k x k`` convolution (one filter per channel, ``groups=C_in``) followed by a pointwise ``1 x 1`` one.
 
     x (N, C, H, W), w_depth (C, 1, k, k), b_depth (C,), w_point (C_out, C, 1, 1), b_point (C_out,).
     Cost per output pixel ``C k^2 + C C_out`` multiply-adds instead of ``C C_out k^2``.
     """
-    _check_separable(x, w_depth, w_point, "depthwise_separable_conv2d_forward")
+    check_separable_conv_args(x, w_depth, w_point, "depthwise_separable_conv2d_forward")
     h, cache_d = conv2d_forward(x, w_depth, b_depth, stride=stride, padding=padding, dilation=dilation,
                                 groups=x.shape[1])
     out, cache_p = conv2d_forward(h, w_point, b_point)

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rnn import _check_sequence, _check_step, _sigmoid
+from ..core._validation import check_rnn_sequence, check_rnn_step
+from .rnn import _sigmoid, bptt
 
 __all__ = ["gru_cell_forward", "gru_cell_backward", "gru_layer_forward", "gru_layer_backward"]
 
 
 def gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh):
     """One GRU step. Shapes: x (N, D), h (N, H), w_ih (3H, D), w_hh (3H, H), biases (3H,) -> h_next (N, H)."""
-    _check_step("gru_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=3)
+    check_rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, "gru_cell_forward", gates=3)
     gi = x @ w_ih.T + b_ih  # (N, 3H): input contributions to r, z, n
     gh = h @ w_hh.T + b_hh  # (N, 3H): hidden contributions; kept apart because r scales only gh's n block
     xr, xz, xn = np.split(gi, 3, axis=1)
@@ -53,7 +54,7 @@ def gru_cell_backward(dh_next, cache):
 
 def gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
     """Unroll the GRU cell over x (T, N, D) from h0 (N, H). Returns ``(out, cache)`` with out (T, N, H)."""
-    _check_sequence("gru_layer_forward", x, h0, w_ih, w_hh, b_ih, b_hh, gates=3)
+    check_rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, "gru_layer_forward", gates=3)
     h, outs, caches = h0, [], []
     for x_t in x:  # (N, D)
         h, cache = gru_cell_forward(x_t, h, w_ih, w_hh, b_ih, b_hh)
@@ -64,18 +65,4 @@ def gru_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh):
 
 def gru_layer_backward(dout, cache):
     """BPTT: ``(dx, dh0, dw_ih, dw_hh, db_ih, db_hh)`` for dout (T, N, H)."""
-    caches = cache
-    T = len(caches)
-    dx = np.zeros((T, *caches[0][0].shape))
-    dh = np.zeros_like(caches[0][1])
-    grads = [
-        np.zeros_like(caches[0][2]),
-        np.zeros_like(caches[0][3]),
-        np.zeros(caches[0][3].shape[0]),
-        np.zeros(caches[0][3].shape[0]),
-    ]
-    for t in reversed(range(T)):
-        dx[t], dh, *step = gru_cell_backward(dout[t] + dh, caches[t])
-        for total, g in zip(grads, step, strict=True):
-            total += g
-    return (dx, dh, *grads)
+    return bptt(gru_cell_backward, dout, cache)

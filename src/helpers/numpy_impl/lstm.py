@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rnn import _check_array, _check_sequence, _check_shape, _check_step, _sigmoid
+from ..core._validation import check_rnn_sequence, check_rnn_step
+from .rnn import _sigmoid, bptt
 
 __all__ = ["lstm_cell_forward", "lstm_cell_backward", "lstm_layer_forward", "lstm_layer_backward"]
 
@@ -30,7 +31,7 @@ def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
     Returns ``((h_next, c_next), cache)``: the cell has two outputs, the hidden state (what the next
     layer sees) and the cell state (the memory).
     """
-    _check_step("lstm_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=4, c=c)
+    check_rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, "lstm_cell_forward", gates=4, c=c)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, 4H) pre-activations of all four blocks
     ai, af, ag, ao = np.split(a, 4, axis=1)  # each (N, H), PyTorch's order i, f, g, o
     i, f, g, o = _sigmoid(ai), _sigmoid(af), np.tanh(ag), _sigmoid(ao)
@@ -61,9 +62,7 @@ def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     final cell state is not returned: a loss on ``out`` does not need it; step with
     :func:`lstm_cell_forward` where the state must be carried on (e.g. when sampling text).
     """
-    _check_sequence("lstm_layer_forward", x, h0, w_ih, w_hh, b_ih, b_hh, gates=4)
-    _check_array("lstm_layer_forward", "c0", c0, 2, "(N, H)")
-    _check_shape("lstm_layer_forward", "c0", c0, h0.shape)
+    check_rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, "lstm_layer_forward", gates=4, c0=c0)
     h, c, outs, caches = h0, c0, [], []
     for x_t in x:  # (N, D)
         (h, c), cache = lstm_cell_forward(x_t, h, c, w_ih, w_hh, b_ih, b_hh)
@@ -74,15 +73,4 @@ def lstm_layer_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
 
 def lstm_layer_backward(dout, cache):
     """BPTT: ``(dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh)`` for dout (T, N, H)."""
-    caches = cache
-    T = len(caches)
-    dx = np.zeros((T, *caches[0][0].shape))
-    dh, dc = np.zeros_like(caches[0][1]), np.zeros_like(caches[0][2])
-    dw_ih, dw_hh = np.zeros_like(caches[0][3]), np.zeros_like(caches[0][4])
-    db = np.zeros(dw_hh.shape[0])
-    for t in reversed(range(T)):
-        dx[t], dh, dc, dwi, dwh, dbt, _ = lstm_cell_backward((dout[t] + dh, dc), caches[t])
-        dw_ih += dwi
-        dw_hh += dwh
-        db += dbt
-    return dx, dh, dc, dw_ih, dw_hh, db, db.copy()
+    return bptt(lstm_cell_backward, dout, cache, n_states=2)  # the cell state's gradient flows back too

@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.numpy_impl.conv import check_array
+from helpers.core._validation import (
+    check_spatial_batch_norm_args,
+    check_spatial_dropout_args,
+    check_spatial_running_stats_args,
+)
 
 __all__ = [
     "spatial_batch_norm_backward", "spatial_batch_norm_forward", "spatial_batch_norm_running_stats",
@@ -31,27 +35,14 @@ __all__ = [
 _AXES = (0, 2, 3)  # everything but the channel axis
 
 
-def _check_bn(x, gamma, beta, running_mean, running_var, fn, *, eps, training):
-    """x (N, C, H, W); the per-channel arrays (C,); eps > 0; in training more than one value per channel."""
-    check_array(x, "x", fn, 4)
-    c = x.shape[1]
-    for name, a in (("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)):
-        check_array(a, name, fn, 1)
-        if a.shape != (c,):
-            raise ValueError(f"The '{name}' argument of {fn} must have shape ({c},). Got {a.shape} instead.")
-    if not isinstance(eps, (int, float)) or eps <= 0:
-        raise ValueError(f"The 'eps' argument of {fn} must be a number > 0. Got {eps!r} instead.")
-    if training and x.shape[0] * x.shape[2] * x.shape[3] < 2:
-        raise ValueError(f"{fn}: training needs more than one value per channel. Got x.shape={x.shape}.")
-
-
 def spatial_batch_norm_forward(x, gamma, beta, running_mean, running_var, *, training=True, eps=1e-5):
     """Batch norm per channel over (N, H, W). x (N, C, H, W); gamma, beta, running_mean, running_var (C,).
 
     ``training=True`` normalises with the batch mean and (biased) variance; ``False`` with the running ones.
     The running statistics are not changed here: see :func:`spatial_batch_norm_running_stats`.
     """
-    _check_bn(x, gamma, beta, running_mean, running_var, "spatial_batch_norm_forward", eps=eps, training=training)
+    check_spatial_batch_norm_args(x, gamma, beta, running_mean, running_var, "spatial_batch_norm_forward",
+                                  training=training, eps=eps)
     if training:
         mean, var = x.mean(axis=_AXES), x.var(axis=_AXES)  # (C,) each: over N, H, W
     else:
@@ -77,13 +68,7 @@ def spatial_batch_norm_backward(dout, cache):
 
 def spatial_batch_norm_running_stats(x, running_mean, running_var, *, momentum=0.1):
     """New ``(running_mean, running_var)`` after one training batch, PyTorch's rule (unbiased variance)."""
-    fn = "spatial_batch_norm_running_stats"
-    check_array(x, "x", fn, 4)
-    if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-        raise ValueError(f"The 'momentum' argument of {fn} must be a number in [0, 1]. Got {momentum!r} instead.")
-    m = x.shape[0] * x.shape[2] * x.shape[3]
-    if m < 2:
-        raise ValueError(f"{fn} needs more than one value per channel for the unbiased variance. Got {x.shape}.")
+    check_spatial_running_stats_args(x, momentum, "spatial_batch_norm_running_stats")
     batch_mean, batch_var = x.mean(axis=_AXES), x.var(axis=_AXES, ddof=1)
     return (1 - momentum) * running_mean + momentum * batch_mean, (1 - momentum) * running_var + momentum * batch_var
 
@@ -93,15 +78,7 @@ def spatial_dropout_forward(x, mask, *, p=0.5):
 
     Draw the mask with e.g. ``(rng.random((N, C, 1, 1)) >= p).astype(float)``.
     """
-    fn = "spatial_dropout_forward"
-    check_array(x, "x", fn, 4)
-    check_array(mask, "mask", fn, 4)
-    if mask.shape != x.shape[:2] + (1, 1):
-        raise ValueError(f"The 'mask' argument of {fn} must have shape {x.shape[:2] + (1, 1)}. Got {mask.shape} instead.")
-    if not np.all((mask == 0) | (mask == 1)):
-        raise ValueError(f"The 'mask' argument of {fn} must contain only zeros and ones.")
-    if not isinstance(p, (int, float)) or not 0 <= p < 1:
-        raise ValueError(f"The 'p' argument of {fn} must be a number in [0, 1). Got {p!r} instead.")
+    check_spatial_dropout_args(x, mask, p, "spatial_dropout_forward")
     scale = mask / (1.0 - p)
     return x * scale, scale
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.core.conv_arithmetic import pair, pool_geometry
-from helpers.numpy_impl.conv import check_array, col2im, crop2d, im2col, pad2d
+from helpers.core._validation import check_float_array, check_max_unpool_args
+from helpers.core.conv_arithmetic import pool_geometry
+from helpers.numpy_impl.conv import col2im, crop2d, im2col, pad2d
 
 __all__ = [
     "avg_pool2d_backward", "avg_pool2d_forward", "global_avg_pool2d_backward", "global_avg_pool2d_forward",
@@ -24,7 +25,7 @@ __all__ = [
 
 
 def _windows(x, fn, kernel_size, stride, padding, fill):
-    check_array(x, "x", fn, 4)
+    check_float_array(x, "x", fn, 4)
     k, s, p, (ho, wo) = pool_geometry(x.shape, fn, kernel_size=kernel_size, stride=stride, padding=padding)
     pads = ((p[0], p[0]), (p[1], p[1]))
     cols = im2col(pad2d(x, pads, fill), k, s, (1, 1), (ho, wo))  # (N, C, kH, kW, H_out, W_out)
@@ -76,7 +77,7 @@ def avg_pool2d_backward(dout, cache):
 
 def global_avg_pool2d_forward(x):
     """Global average pooling: one number per channel. x (N, C, H, W) -> (N, C)."""
-    check_array(x, "x", "global_avg_pool2d_forward", 4)
+    check_float_array(x, "x", "global_avg_pool2d_forward", 4)
     return x.mean(axis=(2, 3)), x.shape
 
 
@@ -92,19 +93,8 @@ def max_unpool2d_forward(x, indices, *, kernel_size, stride=None, padding=0, out
     x (N, C, h, w) pooled values, indices (N, C, h, w) from :func:`max_pool2d_with_indices` ->
     (N, C, H, W) with ``H = (h-1) s - 2p + k`` unless ``output_size=(H, W)`` is given.
     """
-    fn = "max_unpool2d_forward"
-    check_array(x, "x", fn, 4)
-    if not isinstance(indices, np.ndarray) or indices.shape != x.shape or not np.issubdtype(indices.dtype, np.integer):
-        raise ValueError(f"The 'indices' argument of {fn} must be an integer array of shape {x.shape}. "
-                         f"Got {getattr(indices, 'dtype', type(indices))} {getattr(indices, 'shape', '')} instead.")
-    k = pair(kernel_size, "kernel_size", fn)
-    s = k if stride is None else pair(stride, "stride", fn)
-    p = pair(padding, "padding", fn, minimum=0)
-    if output_size is None:
-        output_size = tuple((n - 1) * sa - 2 * pa + ka for n, sa, pa, ka in zip(x.shape[2:], s, p, k))
-    h, w = pair(output_size, "output_size", fn)
-    if indices.size and (indices.min() < 0 or indices.max() >= h * w):
-        raise ValueError(f"The 'indices' argument of {fn} must lie in [0, {h * w}) for output size {(h, w)}.")
+    h, w = check_max_unpool_args(x, indices, "max_unpool2d_forward", kernel_size=kernel_size, stride=stride,
+                                 padding=padding, output_size=output_size)
     n, c = x.shape[:2]
     out = np.zeros((n * c, h * w), dtype=x.dtype)
     out[np.arange(n * c)[:, None], indices.reshape(n * c, -1)] = x.reshape(n * c, -1)

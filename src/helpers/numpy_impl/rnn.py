@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core._validation import check_clip_args, check_rnn_sequence, check_rnn_step
+
 __all__ = [
     "rnn_cell_forward",
     "rnn_cell_backward",
@@ -23,70 +25,6 @@ __all__ = [
     "clip_grad_norm",
     "clip_grad_value",
 ]
-
-_NONLINEARITIES = ("tanh", "relu")
-
-
-# ---------------------------------------------------------------- validation shared by rnn, lstm, gru
-def _check_array(fn: str, name: str, a, ndim: int, layout: str) -> np.ndarray:
-    """Raise TypeError/ValueError naming ``name`` unless ``a`` is a float array with ``ndim`` dimensions."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(
-            f"The '{name}' argument of {fn} must be a NumPy array. Got {type(a).__name__} instead."
-        )
-    if not np.issubdtype(a.dtype, np.floating):
-        raise TypeError(f"The '{name}' argument of {fn} must be a float array. Got dtype {a.dtype} instead.")
-    if a.ndim != ndim:
-        raise ValueError(
-            f"The '{name}' argument of {fn} must have shape {layout}. Got shape {a.shape} instead."
-        )
-    return a
-
-
-def _check_shape(fn: str, name: str, a: np.ndarray, expected: tuple[int, ...]) -> None:
-    if tuple(a.shape) != tuple(expected):
-        raise ValueError(
-            f"The '{name}' argument of {fn} must have shape {tuple(expected)}. Got {tuple(a.shape)} instead."
-        )
-
-
-def _check_weights(fn: str, w_ih, w_hh, b_ih, b_hh, *, gates: int, input_size: int) -> int:
-    """Check the four parameter arrays of a cell with ``gates`` stacked blocks; return the hidden size H."""
-    _check_array(fn, "w_hh", w_hh, 2, f"({gates}H, H)")
-    hidden = w_hh.shape[1]
-    _check_shape(fn, "w_hh", w_hh, (gates * hidden, hidden))
-    _check_array(fn, "w_ih", w_ih, 2, f"({gates}H, D)")
-    _check_shape(fn, "w_ih", w_ih, (gates * hidden, input_size))
-    for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
-        _check_array(fn, name, b, 1, f"({gates}H,)")
-        _check_shape(fn, name, b, (gates * hidden,))
-    return hidden
-
-
-def _check_step(fn: str, x, h, w_ih, w_hh, b_ih, b_hh, *, gates: int, c=None, nonlinearity=None) -> None:
-    """All checks of one cell step; ``c`` (the LSTM's cell state) and ``nonlinearity`` only when given."""
-    if nonlinearity is not None and nonlinearity not in _NONLINEARITIES:
-        raise ValueError(
-            f"The 'nonlinearity' argument of {fn} must be one of {_NONLINEARITIES}. Got {nonlinearity!r} instead."
-        )
-    _check_array(fn, "x", x, 2, "(N, D)")
-    hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[1])
-    _check_array(fn, "h", h, 2, "(N, H)")
-    _check_shape(fn, "h", h, (x.shape[0], hidden))
-    if c is not None:
-        _check_array(fn, "c", c, 2, "(N, H)")
-        _check_shape(fn, "c", c, h.shape)
-
-
-def _check_sequence(fn: str, x, h0, w_ih, w_hh, b_ih, b_hh, *, gates: int) -> None:
-    _check_array(fn, "x", x, 3, "(T, N, D)")
-    if x.shape[0] < 1:
-        raise ValueError(
-            f"The 'x' argument of {fn} must contain at least one time step. Got shape {x.shape}."
-        )
-    hidden = _check_weights(fn, w_ih, w_hh, b_ih, b_hh, gates=gates, input_size=x.shape[2])
-    _check_array(fn, "h0", h0, 2, "(N, H)")
-    _check_shape(fn, "h0", h0, (x.shape[1], hidden))
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -102,7 +40,7 @@ def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     Shapes: x (N, D), h (N, H), w_ih (H, D), w_hh (H, H), b_ih and b_hh (H,) -> h_next (N, H).
     ``nonlinearity`` is "tanh" (default) or "relu", as in ``torch.nn.RNNCell``.
     """
-    _check_step("rnn_cell_forward", x, h, w_ih, w_hh, b_ih, b_hh, gates=1, nonlinearity=nonlinearity)
+    check_rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, "rnn_cell_forward", gates=1, nonlinearity=nonlinearity)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, H) pre-activation
     h_next = np.tanh(a) if nonlinearity == "tanh" else np.maximum(a, 0.0)
     return h_next, (x, h, w_ih, w_hh, h_next, nonlinearity)
@@ -124,7 +62,7 @@ def rnn_layer_forward(x, h0, w_ih, w_hh, b_ih, b_hh, *, nonlinearity="tanh"):
     Shapes: x (T, N, D), h0 (N, H) -> out (T, N, H), the hidden state after every step
     (``out[-1]`` is PyTorch's ``h_n``).
     """
-    _check_sequence("rnn_layer_forward", x, h0, w_ih, w_hh, b_ih, b_hh, gates=1)
+    check_rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, "rnn_layer_forward", gates=1)
     h, outs, caches = h0, [], []
     for x_t in x:  # x_t: (N, D)
         h, cache = rnn_cell_forward(x_t, h, w_ih, w_hh, b_ih, b_hh, nonlinearity=nonlinearity)
@@ -154,6 +92,24 @@ def rnn_layer_backward(dout, cache):
     return dx, dh, dw_ih, dw_hh, db, db.copy()
 
 
+def bptt(cell_backward, dout, caches, *, n_states=1):
+    """:func:`rnn_layer_backward` for any cell (the LSTM's and GRU's layers use it).
+
+    ``cell_backward(upstream, cache)`` returns ``(dx, *d_states, *d_params)``, where ``upstream`` is ``dh`` for
+    one recurrent state and ``(dh, dc)`` for two (``n_states=2``: the LSTM). Returns
+    ``(dx, *d_states0, *d_params)`` with dx (T, N, D): state gradients carried back to the first step, parameter
+    gradients summed over the steps.
+    """
+    dx, d_states, d_params = [], (0.0,) * n_states, None  # no gradient arrives from after the last step
+    for t in reversed(range(len(caches))):
+        dh = dout[t] + d_states[0]
+        dx_t, *rest = cell_backward(dh if n_states == 1 else (dh, *d_states[1:]), caches[t])
+        d_states, step = rest[:n_states], rest[n_states:]
+        d_params = step if d_params is None else [a + b for a, b in zip(d_params, step, strict=True)]
+        dx.append(dx_t)
+    return (np.stack(dx[::-1]), *d_states, *d_params)
+
+
 # ---------------------------------------------------------------- gradient clipping
 def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
     """Scale ALL gradients by one factor so that their joint norm is at most ``max_norm``.
@@ -162,7 +118,7 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
     clipping. Like ``torch.nn.utils.clip_grad_norm_``, the factor is ``max_norm / (total_norm + 1e-6)``,
     applied only when it is below 1, so the direction of the update is kept.
     """
-    grads = _check_grads("clip_grad_norm", grads, max_norm=max_norm, norm_type=norm_type)
+    grads = check_clip_args(grads, "clip_grad_norm", max_norm=max_norm, norm_type=norm_type)
     if norm_type == np.inf:
         total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
     else:
@@ -173,24 +129,5 @@ def clip_grad_norm(grads, *, max_norm, norm_type=2.0):
 
 def clip_grad_value(grads, *, clip_value):
     """Clamp every gradient entry into ``[-clip_value, clip_value]`` (changes the update's direction)."""
-    grads = _check_grads("clip_grad_value", grads, clip_value=clip_value)
+    grads = check_clip_args(grads, "clip_grad_value", clip_value=clip_value)
     return [np.clip(g, -clip_value, clip_value) for g in grads]
-
-
-def _check_grads(fn: str, grads, *, norm_type=2.0, **positive) -> list[np.ndarray]:
-    """The gradients as a list of float arrays; each keyword (``max_norm``, ``clip_value``) must be > 0."""
-    for name, value in positive.items():
-        if not np.isscalar(value) or not value > 0:
-            raise ValueError(f"The '{name}' argument of {fn} must be a number > 0. Got {value!r} instead.")
-    if not (norm_type == np.inf or (np.isscalar(norm_type) and norm_type > 0)):
-        raise ValueError(f"The 'norm_type' argument of {fn} must be > 0 or inf. Got {norm_type!r} instead.")
-    if isinstance(grads, np.ndarray):
-        grads = [grads]
-    grads = list(grads)
-    for i, g in enumerate(grads):
-        if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
-            raise TypeError(
-                f"The 'grads' argument of {fn} must be a float array or a list of them. "
-                f"Got {type(g).__name__} at position {i} instead."
-            )
-    return grads

@@ -12,21 +12,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from helpers.core._validation import check_conv_args, check_float_array, check_separable_conv_args
 from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = ["conv1d", "conv2d", "conv2d_naive", "depthwise_separable_conv2d"]
 
 
-
 def check_tensor(t, name: str, fn: str, ndim: int | None = None) -> torch.Tensor:
-    """``t`` as a floating tensor with ``ndim`` dimensions, or a clear error."""
-    if not isinstance(t, torch.Tensor):
-        raise TypeError(f"The '{name}' argument of {fn} must be a torch.Tensor. Got {type(t).__name__} instead.")
-    if not t.is_floating_point():
-        raise TypeError(f"The '{name}' argument of {fn} must have a floating dtype. Got {t.dtype} instead.")
-    if ndim is not None and t.dim() != ndim:
-        raise ValueError(f"The '{name}' argument of {fn} must have {ndim} dimensions. Got shape {tuple(t.shape)} instead.")
-    return t
+    """Kept for ``upsample`` until it calls :func:`helpers.core._validation.check_float_array` itself."""
+    return check_float_array(t, name, fn, ndim, tensor=True)
 
 
 def pad2d(x, pads, value=0.0):
@@ -65,18 +59,10 @@ def cached_geometry(geometry, *args, **kwargs):
     return _GEOMETRY_CACHE[key]
 
 
-def _check_conv_args(x, w, b, fn):
-    check_tensor(x, "x", fn, 4)
-    check_tensor(w, "w", fn, 4)
-    check_tensor(b, "b", fn, 1)
-    if b.shape[0] != w.shape[0]:
-        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[0]},). Got {tuple(b.shape)} instead.")
-
-
 def conv2d_naive(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """Convolution by explicit loops over output pixels (all images and filters of a group at once). For teaching."""
     fn = "conv2d_naive"
-    _check_conv_args(x, w, b, fn)
+    check_conv_args(x, w, b, fn, tensor=True)
     pads, (sh, sw), (dh, dw), (ho, wo) = cached_geometry(
         conv_geometry, tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation,
         groups=groups)
@@ -113,7 +99,7 @@ def im2col(x_pad, kernel, stride, dilation, out_hw):
 def conv2d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """Convolution as im2col (a strided view, like ``unfold``) + one batched matmul per group. Arguments of ``F.conv2d``."""
     fn = "conv2d"
-    _check_conv_args(x, w, b, fn)
+    check_conv_args(x, w, b, fn, tensor=True)
     pads, s, d, (ho, wo) = cached_geometry(
         conv_geometry, tuple(x.shape), tuple(w.shape), fn, stride=stride, padding=padding, dilation=dilation,
         groups=groups)
@@ -127,9 +113,7 @@ def conv2d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
 
 def conv1d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution as a 2-D one with height 1. x (N, C_in, L), w (C_out, C_in/groups, K) -> (N, C_out, L_out)."""
-    fn = "conv1d"
-    check_tensor(x, "x", fn, 3)
-    check_tensor(w, "w", fn, 3)
+    check_conv_args(x, w, b, "conv1d", ndim=3, tensor=True)
     pad = (0, padding) if isinstance(padding, int) and not isinstance(padding, bool) else padding
     if isinstance(padding, str) and padding == "full":
         pad = (0, dilation * (w.shape[2] - 1))
@@ -138,18 +122,8 @@ def conv1d(x, w, b, *, stride=1, padding=0, dilation=1, groups=1):
     return out.squeeze(2)  # (N, C_out, L_out)
 
 
-def _check_separable(x, w_depth, w_point, fn):
-    check_tensor(x, "x", fn, 4)
-    if tuple(w_depth.shape[:2]) != (x.shape[1], 1):
-        raise ValueError(f"The 'w_depth' argument of {fn} must have shape ({x.shape[1]}, 1, k, k). "
-                         f"Got {tuple(w_depth.shape)}.")
-    if tuple(w_point.shape[1:]) != (x.shape[1], 1, 1):
-        raise ValueError(f"The 'w_point' argument of {fn} must have shape (C_out, {x.shape[1]}, 1, 1). "
-                         f"Got {tuple(w_point.shape)}.")
-
-
 def depthwise_separable_conv2d(x, w_depth, b_depth, w_point, b_point, *, stride=1, padding=0, dilation=1):
     """Depthwise ``k x k`` convolution (``groups=C``) followed by a pointwise ``1 x 1`` convolution."""
-    _check_separable(x, w_depth, w_point, "depthwise_separable_conv2d")
+    check_separable_conv_args(x, w_depth, w_point, "depthwise_separable_conv2d", tensor=True)
     h = conv2d(x, w_depth, b_depth, stride=stride, padding=padding, dilation=dilation, groups=x.shape[1])
     return conv2d(h, w_point, b_point)

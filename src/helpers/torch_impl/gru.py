@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import torch
 
-from .rnn import _check_sequence, _check_step
+from ..core._validation import check_rnn_sequence, check_rnn_step
 
 __all__ = ["gru_cell", "gru_layer"]
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
     """One step: x (N, D), h (N, H), w_ih (3H, D), w_hh (3H, H), biases (3H,) -> h_next (N, H)."""
-    _check_step("gru_cell", x, h, w_ih, w_hh, b_ih, b_hh, gates=3)
+    check_rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, "gru_cell", gates=3, tensor=True)
     xr, xz, xn = (x @ w_ih.T + b_ih).chunk(3, dim=1)  # each (N, H)
     hr, hz, hn = (h @ w_hh.T + b_hh).chunk(3, dim=1)
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
@@ -24,7 +24,7 @@ def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih, b_hh):
     """The GRU cell unrolled over x (T, N, D) from h0 (N, H) -> hidden states (T, N, H)."""
-    _check_sequence("gru_layer", x, h0, w_ih, w_hh, b_ih, b_hh, gates=3)
+    check_rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, "gru_layer", gates=3, tensor=True)
     h, outs = h0, []
     for x_t in x:  # (N, D)
         h = gru_cell(x_t, h, w_ih, w_hh, b_ih, b_hh)

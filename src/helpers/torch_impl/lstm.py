@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import torch
 
-from .rnn import _check_sequence, _check_shape, _check_step, _check_tensor
+from ..core._validation import check_rnn_sequence, check_rnn_step
 
 __all__ = ["lstm_cell", "lstm_layer"]
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
     """One step: x (N, D), h and c (N, H), w_ih (4H, D), w_hh (4H, H), biases (4H,) -> (h_next, c_next)."""
-    _check_step("lstm_cell", x, h, w_ih, w_hh, b_ih, b_hh, gates=4)
-    _check_tensor("lstm_cell", "c", c, 2, "(N, H)")
-    _check_shape("lstm_cell", "c", c, tuple(h.shape))
+    check_rnn_step(x, h, w_ih, w_hh, b_ih, b_hh, "lstm_cell", gates=4, c=c, tensor=True)
     a = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (N, 4H)
     ai, af, ag, ao = a.chunk(4, dim=1)  # each (N, H), order i, f, g, o
     i, f, g, o = torch.sigmoid(ai), torch.sigmoid(af), torch.tanh(ag), torch.sigmoid(ao)
@@ -27,9 +25,7 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih, b_hh):
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
     """The LSTM cell unrolled over x (T, N, D) from (h0, c0) -> hidden states (T, N, H)."""
-    _check_sequence("lstm_layer", x, h0, w_ih, w_hh, b_ih, b_hh, gates=4)
-    _check_tensor("lstm_layer", "c0", c0, 2, "(N, H)")
-    _check_shape("lstm_layer", "c0", c0, tuple(h0.shape))
+    check_rnn_sequence(x, h0, w_ih, w_hh, b_ih, b_hh, "lstm_layer", gates=4, c0=c0, tensor=True)
     h, c, outs = h0, c0, []
     for x_t in x:  # (N, D)
         h, c = lstm_cell(x_t, h, c, w_ih, w_hh, b_ih, b_hh)

@@ -14,14 +14,15 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.core.conv_arithmetic import pair, pool_geometry
-from helpers.torch_impl.conv import cached_geometry, check_tensor, pad2d
+from helpers.core._validation import check_float_array, check_max_unpool_args
+from helpers.core.conv_arithmetic import pool_geometry
+from helpers.torch_impl.conv import cached_geometry, pad2d
 
 __all__ = ["avg_pool2d", "global_avg_pool2d", "max_pool2d", "max_pool2d_with_indices", "max_unpool2d"]
 
 
 def _windows(x, fn, kernel_size, stride, padding, fill):
-    check_tensor(x, "x", fn, 4)
+    check_float_array(x, "x", fn, 4, tensor=True)
     k, s, p, (ho, wo) = cached_geometry(pool_geometry, tuple(x.shape), fn, kernel_size=kernel_size, stride=stride,
                                         padding=padding)
     cols = F.unfold(pad2d(x, ((p[0], p[0]), (p[1], p[1])), fill), k, stride=s)  # (N, C*kH*kW, L)
@@ -52,25 +53,14 @@ def avg_pool2d(x, *, kernel_size, stride=None, padding=0):
 
 def global_avg_pool2d(x):
     """Global average pooling. x (N, C, H, W) -> (N, C)."""
-    check_tensor(x, "x", "global_avg_pool2d", 4)
+    check_float_array(x, "x", "global_avg_pool2d", 4, tensor=True)
     return x.mean(dim=(2, 3))
 
 
 def max_unpool2d(x, indices, *, kernel_size, stride=None, padding=0, output_size=None):
     """Max-unpooling with ``scatter``: values back to their argmax positions, zeros elsewhere."""
-    fn = "max_unpool2d"
-    check_tensor(x, "x", fn, 4)
-    if not isinstance(indices, torch.Tensor) or indices.shape != x.shape or indices.is_floating_point():
-        raise ValueError(f"The 'indices' argument of {fn} must be an integer tensor of shape {tuple(x.shape)}. "
-                         f"Got {getattr(indices, 'dtype', type(indices))} {tuple(getattr(indices, 'shape', ()))} instead.")
-    k = pair(kernel_size, "kernel_size", fn)
-    s = k if stride is None else pair(stride, "stride", fn)
-    p = pair(padding, "padding", fn, minimum=0)
-    if output_size is None:
-        output_size = tuple((n - 1) * sa - 2 * pa + ka for n, sa, pa, ka in zip(x.shape[2:], s, p, k))
-    h, w = pair(output_size, "output_size", fn)
-    if indices.numel() and (int(indices.min()) < 0 or int(indices.max()) >= h * w):
-        raise ValueError(f"The 'indices' argument of {fn} must lie in [0, {h * w}) for output size {(h, w)}.")
+    h, w = check_max_unpool_args(x, indices, "max_unpool2d", kernel_size=kernel_size, stride=stride, padding=padding,
+                                 output_size=output_size, tensor=True)
     n, c = x.shape[:2]
     out = x.new_zeros(n, c, h * w).scatter(2, indices.reshape(n, c, -1).long(), x.reshape(n, c, -1))
     return out.view(n, c, h, w)

@@ -821,10 +821,7 @@ def check_multilayer_rnn_args(x, state0, weights, mode, bidirectional, fn: str, 
     check_sequence_array(state0, "state0", fn, 4 if lstm else 3, "(L*D, 2, N, H)" if lstm else "(L*D, N, H)",
                          tensor=tensor)
     rows = (num_layers * num_dirs, 2) if lstm else (num_layers * num_dirs,)
-    expected = (*rows, x.shape[1], state0.shape[-1])
-    if tuple(state0.shape) != expected:
-        raise ValueError(f"The 'state0' argument of {fn} must have shape {expected}. "
-                         f"Got {tuple(state0.shape)} instead.")
+    check_shape(state0, "state0", fn, (*rows, x.shape[1], state0.shape[-1]))
     return num_dirs, num_layers
 
 
@@ -997,12 +994,12 @@ def check_kde_args(x_query, samples, bandwidth):
 
 
 # upsample (chapter 7): transposed convolution
-def check_conv_transpose_args(x, w, b, fn: str, check_float, *, stride, padding, output_padding, dilation, groups):
-    """x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,), each checked by the twin's own
-    ``check_float(a, name, fn, ndim)`` (the array checks of its conv module); returns the stride, padding,
-    output_padding and dilation as pairs and the output size ``(H', W')``."""
+def check_conv_transpose_args(x, w, b, fn: str, *, stride, padding, output_padding, dilation, groups,
+                              tensor: bool = False):
+    """x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,): float arrays (tensors if ``tensor``);
+    returns the stride, padding, output_padding and dilation as pairs and the output size ``(H', W')``."""
     for name, a, ndim in (("x", x, 4), ("w", w, 4), ("b", b, 1)):
-        check_float(a, name, fn, ndim)
+        check_float_array(a, name, fn, ndim, tensor=tensor)
     if not isinstance(groups, int) or groups < 1 or x.shape[1] % groups or w.shape[0] != x.shape[1]:
         raise ValueError(f"{fn}: w must have shape (C_in={x.shape[1]}, C_out/groups, kH, kW) and groups must divide "
                          f"C_in. Got w.shape={tuple(w.shape)}, groups={groups!r}.")

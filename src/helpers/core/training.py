@@ -1,4 +1,4 @@
-"""What the NumPy and the PyTorch training loops share: the metrics history, argument checks, a progress line.
+"""What the NumPy and the PyTorch training loops share: the metrics history, the losses, a progress line.
 
 The loops themselves live in :mod:`helpers.numpy_impl.trainer` and :mod:`helpers.torch_impl.trainer`
 (same function names and arguments), so a chapter can show each with ``show_source`` and a test can
@@ -14,12 +14,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
-from ._validation import check_int, check_real
+# LOSSES (name -> whether accuracy makes sense) and the loops' argument checks live with all the other checks
+from ._validation import LOSSES, check_train_args
 
 __all__ = ["History", "LOSSES", "check_train_args", "ProgressLine"]
-
-# Losses the loops know, and whether accuracy makes sense for them (classification vs regression).
-LOSSES = {"cross_entropy": True, "binary_cross_entropy_with_logits": True, "mse": False}
 
 
 @dataclass
@@ -48,25 +46,6 @@ class History:
             if values:
                 parts.append(f"{name} {values[-1]:.{digits}f}")
         return "  ".join(parts)
-
-
-def check_train_args(func: str, x, y, *, loss, epochs, batch_size, lr, val) -> int:
-    """Validate the arguments shared by both ``train`` functions; return the number of examples."""
-    if loss not in LOSSES:
-        raise ValueError(f"The 'loss' argument of {func} must be one of {', '.join(map(repr, LOSSES))}. "
-                         f"Got {loss!r} instead.")
-    check_int(epochs, "epochs", func, low=1)
-    if batch_size is not None:
-        check_int(batch_size, "batch_size", func, low=1)
-    check_real(lr, "lr", func, low=0.0, low_open=True)
-    if x.ndim < 1 or y.ndim < 1 or x.shape[0] != y.shape[0] or x.shape[0] == 0:
-        raise ValueError(f"The 'x' and 'y' arguments of {func} must hold the same number (>= 1) of examples "
-                         f"along axis 0. Got shapes {tuple(x.shape)} and {tuple(y.shape)} instead.")
-    pair = isinstance(val, tuple) and len(val) == 2
-    if val is not None and (not pair or val[0].shape[0] != val[1].shape[0]):
-        raise ValueError(f"The 'val' argument of {func} must be None or a pair (x_val, y_val) with the same "
-                         f"number of examples. Got {type(val).__name__} instead.")
-    return int(x.shape[0])
 
 
 class ProgressLine:

@@ -29,7 +29,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_array, check_int, check_real
+from ..core._validation import (
+    check_attention_args,
+    check_attention_mask,
+    check_attention_rows,
+    check_int,
+    check_multi_head_attention_args,
+    check_positional_encoding_args,
+)
 from .layers import affine_backward, affine_forward, softmax_backward, softmax_forward
 
 __all__ = [
@@ -47,42 +54,14 @@ def causal_mask(length):
 
 def _additive_mask(mask, scores_shape, func):
     """Check ``mask``; return it as floats to add to the scores (0 / -inf for a boolean mask)."""
-    check_array(mask, "mask", func, kind="bool_or_float")
-    try:
-        shape = np.broadcast_shapes(mask.shape, scores_shape)
-    except ValueError:
-        shape = None
-    if shape != tuple(scores_shape):
-        raise ValueError(f"The 'mask' argument of {func} must broadcast to the score shape "
-                         f"{tuple(scores_shape)} (..., L, S). Got shape {mask.shape} instead.")
+    check_attention_mask(mask, scores_shape, func)
     if mask.dtype == bool:
         return np.where(mask, 0.0, -np.inf)
-    if np.isnan(mask).any() or np.isposinf(mask).any():
-        raise ValueError(f"The 'mask' argument of {func} must be boolean or hold finite floats and -inf. Got "
-                         "NaN or +inf instead.")
     return mask.astype(np.float64)
 
 
-def _check_attention(q, k, v, scale, func):
-    """Check q (..., L, d_k), k (..., S, d_k), v (..., S, d_v); return the scale (default 1/sqrt(d_k))."""
-    for name, a in (("q", q), ("k", k), ("v", v)):
-        check_array(a, name, func, min_ndim=2)
-    if k.shape[:-2] != q.shape[:-2] or k.shape[-1] != q.shape[-1]:
-        raise ValueError(f"The 'k' argument of {func} must have shape {q.shape[:-2] + ('S', q.shape[-1])} "
-                         f"(..., S, d_k) to match q. Got shape {k.shape} instead.")
-    if v.shape[:-1] != k.shape[:-1]:
-        raise ValueError(f"The 'v' argument of {func} must have shape {k.shape[:-1] + ('d_v',)} (..., S, "
-                         f"d_v) to match k. Got shape {v.shape} instead.")
-    if scale is None:
-        return 1.0 / np.sqrt(q.shape[-1])
-    return check_real(scale, "scale", func, low=0, low_open=True)
-
-
 def _masked_softmax(scores, func):
-    if np.isneginf(scores).all(axis=-1).any():
-        raise ValueError(f"The 'mask' argument of {func} forbids every key for some query (a fully masked "
-                         "row has no softmax). Got a mask with a row of all False / -inf instead.")
-    return softmax_forward(scores, dim=-1)
+    return softmax_forward(check_attention_rows(scores, func), dim=-1)  # a fully masked row has no softmax
 
 
 def scaled_dot_product_attention_forward(q, k, v, mask=None, *, scale=None):
@@ -93,7 +72,7 @@ def scaled_dot_product_attention_forward(q, k, v, mask=None, *, scale=None):
     Returns ``((out, weights), cache)`` with out (..., L, d_v) and weights (..., L, S).
     """
     func = "scaled_dot_product_attention_forward"
-    scale = _check_attention(q, k, v, scale, func)  # the shapes, and 1/sqrt(d_k) when no scale is given
+    scale = check_attention_args(q, k, v, scale, func)  # the shapes, and 1/sqrt(d_k) when no scale is given
     scores = scale * (q @ k.swapaxes(-1, -2))  # (..., L, S)
     if mask is not None:
         scores = scores + _additive_mask(mask, scores.shape, func)
@@ -126,32 +105,6 @@ def _merge_heads(x):
     return x.transpose(0, 2, 1, 3).reshape(n, length, h * d)  # (N, L, E)
 
 
-def _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, mask, num_heads,
-               func):
-    for name, a in (("query", query), ("key", key), ("value", value)):
-        check_array(a, name, func, ndim=3)
-    h = check_int(num_heads, "num_heads", func, low=1)
-    n, _, e = query.shape
-    if e % h:
-        raise ValueError(f"The 'num_heads' argument of {func} must divide the embedding size {e}. Got {h} "
-                         "instead.")
-    if key.shape[0] != n or key.shape[2] != e or value.shape != key.shape:
-        raise ValueError(f"The 'key' and 'value' arguments of {func} must both have shape ({n}, S, {e}) "
-                         f"(batch first). Got shapes {key.shape} and {value.shape} instead.")
-    expected = {"in_proj_weight": (3 * e, e), "in_proj_bias": (3 * e,), "out_proj_weight": (e, e),
-                "out_proj_bias": (e,)}
-    given = (in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias)
-    for (name, shape), a in zip(expected.items(), given, strict=True):
-        check_array(a, name, func)
-        if a.shape != shape:
-            raise ValueError(f"The {name!r} argument of {func} must have shape {shape} (PyTorch's packed "
-                             f"layout). Got shape {a.shape} instead.")
-    if mask is not None and mask.ndim > 4:
-        raise ValueError(f"The 'mask' argument of {func} must have at most 4 dimensions (N, H, L, S). Got "
-                         f"shape {mask.shape} instead.")
-    return h
-
-
 def multi_head_attention_forward(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight,
                                  out_proj_bias, mask=None, *, num_heads):
     """Multi-head attention as ``nn.MultiheadAttention(E, num_heads, batch_first=True)``.
@@ -163,8 +116,8 @@ def multi_head_attention_forward(query, key, value, in_proj_weight, in_proj_bias
     boolean with True = may attend (the opposite of nn.MultiheadAttention's attn_mask) or additive float.
     Returns ``((out, weights), cache)``: out (N, L, E), weights per head (N, H, L, S).
     """
-    h = _check_mha(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight, out_proj_bias, mask,
-                   num_heads, "multi_head_attention_forward")
+    h = check_multi_head_attention_args(query, key, value, in_proj_weight, in_proj_bias, out_proj_weight,
+                                        out_proj_bias, mask, num_heads, "multi_head_attention_forward")
     w_q, w_k, w_v = np.split(in_proj_weight, 3)  # (E, E) each
     b_q, b_k, b_v = np.split(in_proj_bias, 3)
     (q, cq), (k, ck), (v, cv) = (affine_forward(x, w, b) for x, w, b in
@@ -202,13 +155,7 @@ def sinusoidal_positional_encoding(length, d_model, *, base=10000.0):
     ``PE[p, 2i] = sin(p / base^(2i/d_model))`` and ``PE[p, 2i+1] = cos(p / base^(2i/d_model))``. (Some
     code, e.g. tensor2tensor, puts all sines first and all cosines second: the same features, permuted.)
     """
-    func = "sinusoidal_positional_encoding"
-    n = check_int(length, "length", func, low=1)
-    d = check_int(d_model, "d_model", func, low=2)
-    if d % 2:
-        raise ValueError(f"The 'd_model' argument of {func} must be an even int (sine/cosine pairs). Got {d} "
-                         "instead.")
-    base = check_real(base, "base", func, low=1, low_open=True)
+    n, d, base = check_positional_encoding_args(length, d_model, base)
     omega = base ** (-np.arange(0, d, 2) / d)  # (d/2,) one angular frequency per sine/cosine pair
     angles = np.arange(n)[:, None] * omega[None, :]  # (L, d/2)
     pe = np.empty((n, d))

@@ -14,18 +14,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..core._validation import (
-    METRICS,
-    check_int_in_range,
+    check_kmeans_args,
     check_knn_args,
-    check_labels,
-    check_listed,
-    check_matrix,
-    shape_of,
+    check_knn_cross_validate_args,
+    check_knn_select_k_args,
+    check_pairwise_distances_args,
+    check_pca_fit_args,
+    check_pca_inverse_transform_args,
+    check_pca_transform_args,
 )
 
 __all__ = [
-    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
-    "kmeans", "pca_fit", "pca_transform", "pca_inverse_transform",
+    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate", "kmeans",
+    "pca_fit", "pca_transform", "pca_inverse_transform",
 ]
 
 
@@ -37,9 +38,7 @@ def pairwise_distances(a, b, *, metric: str = "l2"):
     ``"l1"``: sum of absolute differences (Manhattan); ``"l2"``: Euclidean. Computed from explicit
     differences in blocks of rows, so memory stays small and L2 has no cancellation error.
     """
-    check_matrix(a, "a", "pairwise_distances")
-    check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
-    check_listed(metric, "metric", "pairwise_distances", METRICS)
+    check_pairwise_distances_args(a, b, metric)
     block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))  # rows per block: about 16 MB of differences
     out = np.empty((a.shape[0], b.shape[0]))
     for start in range(0, a.shape[0], block):
@@ -84,25 +83,13 @@ def _accuracies(x_train, y_train, x_val, y_val, ks, metric):
     return np.array([(_vote(labels[:, :k], n_classes) == y_val).mean() for k in ks])
 
 
-def _check_ks(ks, n_train: int, where: str) -> None:
-    if len(ks) == 0:
-        raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
-    for k in ks:
-        check_int_in_range(k, "ks", where, high=n_train)
-
-
 def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
     """Validation accuracy of kNN for every ``k`` in ``ks``; returns ``(best_k, accuracies)``.
 
     The best k is the first one with the highest accuracy (the smallest, if ``ks`` is increasing).
     The test split plays no part in this choice.
     """
-    check_matrix(x_train, "x_train", "knn_select_k")
-    check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
-    check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
-    check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
-    _check_ks(ks, x_train.shape[0], "knn_select_k")
-    check_listed(metric, "metric", "knn_select_k", METRICS)
+    check_knn_select_k_args(x_train, y_train, x_val, y_val, ks, metric)
     acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
     return int(ks[int(acc.argmax())]), acc
 
@@ -114,11 +101,7 @@ def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str =
     validation while the others are the training set. Shuffle the rows first with your own
     ``rng`` (``perm = rng.permutation(len(x))``): no hidden randomness here.
     """
-    check_matrix(x, "x", "knn_cross_validate")
-    check_labels(y, x.shape[0], "y", "knn_cross_validate")
-    check_int_in_range(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
-    _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
-    check_listed(metric, "metric", "knn_cross_validate", METRICS)
+    check_knn_cross_validate_args(x, y, ks, n_folds, metric)
     bounds = np.linspace(0, x.shape[0], n_folds + 1).round().astype(int)
     folds = []
     for i in range(n_folds):
@@ -139,9 +122,7 @@ def kmeans(x, centers, *, max_iter: int = 100):
     loses all its points stays where it is. ``inertia`` is the sum of squared distances to the
     assigned centres. Choose the initial centres explicitly, e.g. ``x[rng.choice(len(x), K, replace=False)]``.
     """
-    check_matrix(x, "x", "kmeans")
-    check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
-    check_int_in_range(max_iter, "max_iter", "kmeans")
+    check_kmeans_args(x, centers, max_iter)
     centers = np.array(centers, dtype=np.float64)
     labels, n_iter = None, 0
     while True:
@@ -169,8 +150,7 @@ def pca_fit(x, *, n_components: int):
     (as scikit-learn does). An eigenvector's sign is arbitrary: we make the largest-magnitude entry of
     each component positive, so the result does not depend on the SVD routine.
     """
-    check_matrix(x, "x", "pca_fit")
-    check_int_in_range(n_components, "n_components", "pca_fit", high=min(x.shape))
+    check_pca_fit_args(x, n_components)
     mean = x.mean(axis=0)
     _, s, vt = np.linalg.svd(x - mean, full_matrices=False)  # x - mean = U diag(s) Vᵀ
     components = vt[:n_components]  # (K, D)
@@ -183,18 +163,11 @@ def pca_fit(x, *, n_components: int):
 
 def pca_transform(x, mean, components):
     """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
-    check_matrix(x, "x", "pca_transform")
-    check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    check_pca_transform_args(x, components)
     return (x - mean) @ components.T
 
 
 def pca_inverse_transform(z, mean, components):
     """Map coordinates ``z`` (N, K) back to input space -> (N, D): the best rank-K reconstruction."""
-    check_matrix(z, "z", "pca_inverse_transform")
-    check_matrix(components, "components", "pca_inverse_transform")
-    if z.shape[1] != components.shape[0]:
-        raise ValueError(
-            f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
-            f"(one per component). Got shape {shape_of(z)} instead."
-        )
+    check_pca_inverse_transform_args(z, components)
     return z @ components + mean

@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core._validation import RNN_MODES, check_multilayer_rnn_args
 from .gru import gru_layer_backward, gru_layer_forward
 from .lstm import lstm_layer_backward, lstm_layer_forward
-from .rnn import _check_array, _check_shape, rnn_layer_backward, rnn_layer_forward
+from .rnn import rnn_layer_backward, rnn_layer_forward
 
 __all__ = ["multilayer_rnn_forward", "multilayer_rnn_backward", "RNN_MODES"]
-
-RNN_MODES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 
 
 def multilayer_rnn_forward(x, state0, *weights, mode="rnn_tanh", bidirectional=False):
     """A stack of recurrent layers, optionally bidirectional. x (T, N, D_in) -> out (T, N, D*H)."""
-    num_dirs, num_layers = _check(x, state0, weights, mode, bidirectional)
+    num_dirs, num_layers = check_multilayer_rnn_args(x, state0, weights, mode, bidirectional, "multilayer_rnn_forward")
     inp, caches = x, []
     for layer in range(num_layers):
         outs = []
@@ -77,31 +76,3 @@ def _layer_backward(mode, dseq, cache):
     if mode == "gru":
         return gru_layer_backward(dseq, cache)
     return rnn_layer_backward(dseq, cache)
-
-
-def _check(x, state0, weights, mode, bidirectional):
-    fn = "multilayer_rnn_forward"
-    if mode not in RNN_MODES:
-        raise ValueError(f"The 'mode' argument of {fn} must be one of {RNN_MODES}. Got {mode!r} instead.")
-    if not isinstance(bidirectional, bool):
-        raise TypeError(
-            f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead."
-        )
-    num_dirs = 2 if bidirectional else 1
-    if len(weights) == 0 or len(weights) % (4 * num_dirs):
-        raise ValueError(
-            f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
-            f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead."
-        )
-    num_layers = len(weights) // (4 * num_dirs)
-    _check_array(fn, "x", x, 3, "(T, N, D)")
-    lstm = mode == "lstm"
-    _check_array(fn, "state0", state0, 4 if lstm else 3, "(L*D, 2, N, H)" if lstm else "(L*D, N, H)")
-    hidden = state0.shape[-1]
-    expected = (
-        (num_layers * num_dirs, 2, x.shape[1], hidden)
-        if lstm
-        else (num_layers * num_dirs, x.shape[1], hidden)
-    )
-    _check_shape(fn, "state0", state0, expected)
-    return num_dirs, num_layers

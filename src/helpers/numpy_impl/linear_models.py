@@ -20,13 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..core._validation import (
-    SOLVERS,
-    check_int_in_range,
-    check_listed,
+    check_linear_fit_args,
+    check_linear_model_args,
+    check_linear_regression_args,
     check_matrix,
-    check_positive,
-    check_targets,
-    check_wb,
 )
 
 __all__ = [
@@ -37,12 +34,6 @@ __all__ = [
 ]
 
 # ---- linear regression ---------------------------------------------------------------------------------------
-def _check_regression_args(x, y, solver, where: str) -> None:
-    check_matrix(x, "x", where)
-    check_targets(y, x.shape[0], "y", where)
-    check_listed(solver, "solver", where, SOLVERS)
-
-
 def linear_regression_fit(x, y, *, solver: str = "lstsq"):
     """Least-squares fit of ``y ≈ x @ w + b``; ``x`` (N, D), ``y`` (N,) -> ``(w (D,), b)``.
 
@@ -56,7 +47,7 @@ def linear_regression_fit(x, y, *, solver: str = "lstsq"):
     * ``"inverse"``: the textbook formula (XᵀX)⁻¹Xᵀy with an explicit inverse; slower and the least
       accurate. Only here to compare.
     """
-    _check_regression_args(x, y, solver, "linear_regression_fit")
+    check_linear_regression_args(x, y, solver, "linear_regression_fit")
     xb = np.concatenate([np.ones((x.shape[0], 1)), x], axis=1)  # (N, D + 1)
     if solver == "lstsq":
         theta = np.linalg.lstsq(xb, y, rcond=None)[0]
@@ -85,9 +76,7 @@ def logistic_regression_forward(x, w, b, y):
     log-likelihood per sample. It is evaluated as softplus(s) - y·s, which equals it exactly and
     never takes the log of 0. ``x`` (N, D), ``w`` (D,), ``b`` scalar, ``y`` (N,) in [0, 1].
     """
-    check_matrix(x, "x", "logistic_regression_forward")
-    check_wb(x, w, b, "logistic_regression_forward")
-    check_targets(y, x.shape[0], "y", "logistic_regression_forward")
+    check_linear_model_args(x, w, b, y, "logistic_regression_forward")
     s = x @ w + b  # (N,) scores ("logits")
     loss = np.mean(np.logaddexp(0.0, s) - y * s)
     return loss, (x, w, s, y)
@@ -112,11 +101,7 @@ def logistic_regression_fit(x, y, *, lr: float = 0.5, n_steps: int = 500, weight
     Returns ``(w, b, losses)`` with the (penalised) loss before each step. The problem is convex, so
     the zero start loses nothing and keeps the function free of randomness.
     """
-    check_matrix(x, "x", "logistic_regression_fit")
-    check_targets(y, x.shape[0], "y", "logistic_regression_fit", binary=True)
-    check_positive(lr, "lr", "logistic_regression_fit")
-    check_int_in_range(n_steps, "n_steps", "logistic_regression_fit")
-    check_positive(weight_decay, "weight_decay", "logistic_regression_fit", allow_zero=True)
+    check_linear_fit_args(x, y, lr, n_steps, "logistic_regression_fit", weight_decay=weight_decay)
     w, b = np.zeros(x.shape[1]), np.zeros(())
     losses = np.empty(n_steps)
     for t in range(n_steps):
@@ -135,10 +120,7 @@ def linear_svm_forward(x, w, b, y, *, alpha: float = 0.0):
     With t = 2y - 1 in {-1, +1}: hinge_i = max(0, 1 - t_i s_i). It is zero for points on the right
     side with margin ≥ 1 (they do not influence the solution) and grows linearly otherwise.
     """
-    check_matrix(x, "x", "linear_svm_forward")
-    check_wb(x, w, b, "linear_svm_forward")
-    check_targets(y, x.shape[0], "y", "linear_svm_forward", binary=True)
-    check_positive(alpha, "alpha", "linear_svm_forward", allow_zero=True)
+    check_linear_model_args(x, w, b, y, "linear_svm_forward", binary=True, alpha=alpha)
     t = 2.0 * y - 1.0
     margins = t * (x @ w + b)  # (N,)
     loss = np.maximum(0.0, 1.0 - margins).mean() + 0.5 * alpha * (w @ w)
@@ -154,11 +136,7 @@ def linear_svm_backward(dout, cache):
 
 def linear_svm_fit(x, y, *, lr: float = 0.1, n_steps: int = 500, alpha: float = 0.01):
     """Subgradient descent on the SVM objective from w = 0, b = 0; returns ``(w, b, losses)``."""
-    check_matrix(x, "x", "linear_svm_fit")
-    check_targets(y, x.shape[0], "y", "linear_svm_fit", binary=True)
-    check_positive(lr, "lr", "linear_svm_fit")
-    check_int_in_range(n_steps, "n_steps", "linear_svm_fit")
-    check_positive(alpha, "alpha", "linear_svm_fit", allow_zero=True)
+    check_linear_fit_args(x, y, lr, n_steps, "linear_svm_fit", alpha=alpha)
     w, b = np.zeros(x.shape[1]), np.zeros(())
     losses = np.empty(n_steps)
     for t in range(n_steps):

@@ -11,28 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core._validation import check_perceptron_fit_args, check_two_layer_fit_args
+
 __all__ = ["perceptron_fit", "perceptron_predict", "two_layer_fit", "two_layer_predict"]
-
-
-def _check_xy(x, y, where: str) -> None:
-    if not isinstance(x, np.ndarray) or x.ndim != 2:
-        raise ValueError(f"The 'x' argument of {where} must be a 2-D array (N, D). Got {getattr(x, 'shape', type(x))}.")
-    if not isinstance(y, np.ndarray) or y.shape != (x.shape[0],):
-        raise ValueError(f"The 'y' argument of {where} must have shape ({x.shape[0]},). Got {getattr(y, 'shape', type(y))}.")
-
-
-def _check_fit_args(x, y, epochs, lr) -> None:
-    _check_xy(x, y, "perceptron_fit")
-    if not np.all(np.isin(y, (-1.0, 1.0))):
-        raise ValueError("The 'y' argument of perceptron_fit must contain only -1 and +1.")
-    _check_steps(epochs, "epochs", "perceptron_fit")
-    if not lr > 0:
-        raise ValueError(f"The 'lr' argument of perceptron_fit must be > 0. Got {lr!r} instead.")
-
-
-def _check_steps(value, name: str, where: str) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"The '{name}' argument of {where} must be an int >= 1. Got {value!r} instead.")
 
 
 def perceptron_predict(x, w, b):
@@ -45,7 +26,7 @@ def perceptron_fit(x, y, *, epochs: int = 20, lr: float = 1.0):
 
     ``y`` holds labels -1/+1. A sample counts as a mistake when ``y_i (w·x_i + b) <= 0``.
     """
-    _check_fit_args(x, y, epochs, lr)
+    check_perceptron_fit_args(x, y, epochs, lr)
     w, b = np.zeros(x.shape[1]), 0.0
     mistakes = []
     for _ in range(epochs):
@@ -75,8 +56,7 @@ def two_layer_fit(x, y, w1, b1, w2, b2, *, lr: float = 1.0, steps: int = 2000):
     The initial weights are inputs (no hidden randomness), so the NumPy and torch versions can
     start from the same point and must follow the same loss curve.
     """
-    _check_xy(x, y, "two_layer_fit")
-    _check_steps(steps, "steps", "two_layer_fit")
+    check_two_layer_fit_args(x, y, steps)
     params = [np.array(p, dtype=np.float64) for p in (w1, b1, w2, b2)]
     losses = []
     n = x.shape[0]

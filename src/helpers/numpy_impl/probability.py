@@ -17,7 +17,14 @@ import math
 
 import numpy as np
 
-from ..core._validation import shape_of
+from ..core._validation import (
+    check_bernoulli_args,
+    check_categorical_args,
+    check_kde_args,
+    check_kl_divergence_args,
+    check_probs,
+    check_scales,
+)
 
 __all__ = [
     "normal_log_pdf", "laplace_log_pdf", "bernoulli_log_pmf", "categorical_log_pmf",
@@ -30,53 +37,31 @@ _LOG_2PI = math.log(2.0 * math.pi)
 _erf = np.frompyfunc(math.erf, 1, 1)
 
 
-def _check_scale(scale, name: str, where: str) -> None:
-    if not np.all(np.asarray(scale) > 0):
-        raise ValueError(f"The '{name}' argument of {where} must be > 0. Got {scale!r} instead.")
-
-
-def _check_probs(p, name: str, where: str) -> None:
-    p = np.asarray(p)
-    if p.ndim == 0 or not np.all((p >= 0) & (p <= 1)):
-        raise ValueError(f"The '{name}' argument of {where} must be an array of probabilities in [0, 1]. Got {p!r}.")
-    if not np.allclose(p.sum(axis=-1), 1.0, atol=1e-6):
-        raise ValueError(
-            f"The '{name}' argument of {where} must sum to 1 along its last axis. Got sums {p.sum(axis=-1)!r} instead."
-        )
-
-
 # ---- densities and mass functions ----------------------------------------------------------------------------
 def normal_log_pdf(x, loc, scale):
     """ln N(x; loc, scale²) = -½ ln(2π scale²) - (x - loc)² / (2 scale²), elementwise."""
-    _check_scale(scale, "scale", "normal_log_pdf")
+    check_scales("normal_log_pdf", scale=scale)
     z = (x - loc) / scale
     return -0.5 * _LOG_2PI - np.log(scale) - 0.5 * z * z
 
 
 def laplace_log_pdf(x, loc, scale):
     """ln Laplace(x; loc, scale) = -ln(2 scale) - |x - loc| / scale, elementwise (variance 2 scale²)."""
-    _check_scale(scale, "scale", "laplace_log_pdf")
+    check_scales("laplace_log_pdf", scale=scale)
     return -np.log(2.0 * scale) - np.abs(x - loc) / scale
 
 
 def bernoulli_log_pmf(x, probs):
     """ln P(x) = x ln p + (1 - x) ln(1 - p) for x in {0, 1}; ``probs`` = P(x = 1)."""
-    if not np.all((np.asarray(x) == 0) | (np.asarray(x) == 1)):
-        raise ValueError("The 'x' argument of bernoulli_log_pmf must contain only 0 and 1.")
+    check_bernoulli_args(x, probs)
     p = np.asarray(probs, dtype=np.float64)
-    if not np.all((p >= 0) & (p <= 1)):
-        raise ValueError(f"The 'probs' argument of bernoulli_log_pmf must lie in [0, 1]. Got {probs!r} instead.")
     with np.errstate(divide="ignore"):  # p = 0 or 1 gives ln 0 = -inf for the impossible outcome
         return np.where(x == 1, np.log(p), np.log1p(-p))
 
 
 def categorical_log_pmf(x, probs):
     """ln P(X = x) = ln probs[x] for integer classes ``x`` (any shape) and ``probs`` (C,)."""
-    _check_probs(probs, "probs", "categorical_log_pmf")
-    if "int" not in str(np.asarray(x).dtype) or np.any(x < 0) or np.any(x >= probs.shape[-1]):
-        raise ValueError(
-            f"The 'x' argument of categorical_log_pmf must hold integer classes in [0, {probs.shape[-1] - 1}]. Got {x!r}."
-        )
+    check_categorical_args(x, probs)
     with np.errstate(divide="ignore"):
         return np.log(probs)[x]
 
@@ -84,15 +69,15 @@ def categorical_log_pmf(x, probs):
 # ---- discrete information measures ---------------------------------------------------------------------------
 def entropy(p):
     """H(p) = -Σ p_i ln p_i along the last axis, in nats, with 0 ln 0 = 0."""
-    _check_probs(p, "p", "entropy")
+    check_probs(p, "p", "entropy")
     safe = np.where(p > 0, p, 1.0)  # ln 1 = 0 puts the 0 ln 0 = 0 convention in place
     return -(p * np.log(safe)).sum(axis=-1)
 
 
 def cross_entropy(p, q):
     """H(p, q) = -Σ p_i ln q_i along the last axis (inf when some q_i = 0 < p_i)."""
-    _check_probs(p, "p", "cross_entropy")
-    _check_probs(q, "q", "cross_entropy")
+    check_probs(p, "p", "cross_entropy")
+    check_probs(q, "q", "cross_entropy")
     with np.errstate(divide="ignore"):
         terms = np.where(p > 0, -p * np.log(np.where(p > 0, q, 1.0)), 0.0)
     return terms.sum(axis=-1)
@@ -104,10 +89,7 @@ def kl_divergence(p, q):
     Terms with p_i = 0 contribute 0 (x ln x → 0); a term with q_i = 0 < p_i makes it +inf. Applied
     to densities on a grid (masses p(x_i)Δx) it approximates the continuous divergence.
     """
-    _check_probs(p, "p", "kl_divergence")
-    _check_probs(q, "q", "kl_divergence")
-    if np.shape(p) != np.shape(q):
-        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {shape_of(p)}. Got {shape_of(q)}.")
+    check_kl_divergence_args(p, q)
     with np.errstate(divide="ignore"):
         ratio = np.log(np.where(p > 0, p, 1.0)) - np.log(np.where(p > 0, q, 1.0))
     return (p * ratio).sum(axis=-1)
@@ -116,20 +98,19 @@ def kl_divergence(p, q):
 # ---- closed forms for continuous densities -------------------------------------------------------------------
 def normal_entropy(scale):
     """Differential entropy ½ ln(2πe σ²) of N(·, σ²); negative for σ < 1/√(2πe) ≈ 0.242."""
-    _check_scale(scale, "scale", "normal_entropy")
+    check_scales("normal_entropy", scale=scale)
     return 0.5 * (_LOG_2PI + 1.0) + np.log(scale)
 
 
 def laplace_entropy(scale):
     """Differential entropy 1 + ln(2b) of Laplace(·, b)."""
-    _check_scale(scale, "scale", "laplace_entropy")
+    check_scales("laplace_entropy", scale=scale)
     return 1.0 + np.log(2.0 * scale)
 
 
 def kl_normal_normal(loc_p, scale_p, loc_q, scale_q):
     """D_KL(N(μ_p, σ_p²) || N(μ_q, σ_q²)) = ln(σ_q/σ_p) + (σ_p² + (μ_p - μ_q)²) / (2σ_q²) - ½."""
-    _check_scale(scale_p, "scale_p", "kl_normal_normal")
-    _check_scale(scale_q, "scale_q", "kl_normal_normal")
+    check_scales("kl_normal_normal", scale_p=scale_p, scale_q=scale_q)
     return np.log(scale_q / scale_p) + (scale_p**2 + (loc_p - loc_q) ** 2) / (2.0 * scale_q**2) - 0.5
 
 
@@ -139,8 +120,7 @@ def kl_normal_laplace(loc_p, scale_p, loc_q, scale_q):
     E|X - m| = σ√(2/π) exp(-δ²/(2σ²)) + δ erf(δ / (σ√2)) with δ = μ - m (the mean of a folded
     normal). For m = μ this is minimal at b = σ√(2/π) ≈ 0.798σ, with value ½ - ln(π/2) ≈ 0.0484.
     """
-    _check_scale(scale_p, "scale_p", "kl_normal_laplace")
-    _check_scale(scale_q, "scale_q", "kl_normal_laplace")
+    check_scales("kl_normal_laplace", scale_p=scale_p, scale_q=scale_q)
     delta = np.asarray(loc_p - loc_q, dtype=np.float64)
     erf = np.asarray(_erf(delta / (scale_p * math.sqrt(2.0))), dtype=np.float64)
     mean_abs = scale_p * math.sqrt(2.0 / math.pi) * np.exp(-(delta**2) / (2.0 * scale_p**2)) + delta * erf
@@ -149,8 +129,7 @@ def kl_normal_laplace(loc_p, scale_p, loc_q, scale_q):
 
 def kl_laplace_normal(loc_p, scale_p, loc_q, scale_q):
     """D_KL(Laplace(m, b) || N(μ, σ²)) = -1 - ln(2b) + ½ ln(2πσ²) + (2b² + (m - μ)²) / (2σ²)."""
-    _check_scale(scale_p, "scale_p", "kl_laplace_normal")
-    _check_scale(scale_q, "scale_q", "kl_laplace_normal")
+    check_scales("kl_laplace_normal", scale_p=scale_p, scale_q=scale_q)
     second_moment = 2.0 * scale_p**2 + (loc_p - loc_q) ** 2  # E[(X - μ)²] for X ~ Laplace(m, b)
     return -laplace_entropy(scale_p) + 0.5 * _LOG_2PI + np.log(scale_q) + second_moment / (2.0 * scale_q**2)
 
@@ -162,15 +141,7 @@ def kde(x_query, samples, *, bandwidth: float):
     ``samples`` (N,) or (N, D), ``x_query`` (M,) or (M, D) -> densities (M,). Small ``bandwidth`` h
     gives spiky estimates (h → 0: the empirical distribution), large h over-smooths.
     """
-    if not (isinstance(bandwidth, (int, float)) and not isinstance(bandwidth, bool) and bandwidth > 0):
-        raise ValueError(f"The 'bandwidth' argument of kde must be a float > 0. Got {bandwidth!r} instead.")
-    samples = samples[:, None] if samples.ndim == 1 else samples  # (N, D)
-    x_query = x_query[:, None] if x_query.ndim == 1 else x_query  # (M, D)
-    if samples.ndim != 2 or x_query.ndim != 2 or x_query.shape[1] != samples.shape[1]:
-        raise ValueError(
-            f"The 'x_query' argument of kde must have {samples.shape[-1]} features like the samples. "
-            f"Got shape {shape_of(x_query)} instead."
-        )
+    x_query, samples = check_kde_args(x_query, samples, bandwidth)  # (M, D) and (N, D)
     d = samples.shape[1]
     sq = ((x_query[:, None, :] - samples[None, :, :]) ** 2).sum(axis=2) / bandwidth**2  # (M, N)
     log_norm = -0.5 * d * _LOG_2PI - d * math.log(bandwidth)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.core.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
-from helpers.numpy_impl.conv import check_array, col2im, im2col
+from helpers.core._validation import check_conv_transpose_args, check_float_array
+from helpers.core.conv_arithmetic import interpolation_size
+from helpers.numpy_impl.conv import col2im, im2col
 
 __all__ = [
     "conv_transpose2d_backward", "conv_transpose2d_forward", "interpolation_matrix",
@@ -25,26 +26,11 @@ __all__ = [
 ]
 
 
-def _transpose_geometry(x, w, b, fn, stride, padding, output_padding, dilation, groups):
-    check_array(x, "x", fn, 4)
-    check_array(w, "w", fn, 4)
-    check_array(b, "b", fn, 1)
-    if not isinstance(groups, int) or groups < 1 or x.shape[1] % groups or w.shape[0] != x.shape[1]:
-        raise ValueError(f"{fn}: w must have shape (C_in={x.shape[1]}, C_out/groups, kH, kW) and groups must divide "
-                         f"C_in. Got w.shape={w.shape}, groups={groups!r}.")
-    if b.shape[0] != w.shape[1] * groups:
-        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[1] * groups},). Got {b.shape} instead.")
-    s, p = pair(stride, "stride", fn), pair(padding, "padding", fn, minimum=0)
-    op, d = pair(output_padding, "output_padding", fn, minimum=0), pair(dilation, "dilation", fn)
-    out = tuple(conv_transpose_output_size(x.shape[2 + a], w.shape[2 + a], stride=s[a], padding=p[a],
-                                           output_padding=op[a], dilation=d[a]) for a in range(2))
-    return s, p, op, d, out
-
-
 def conv_transpose2d_forward(x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """Transposed convolution. x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,) -> (N, C_out, H', W')."""
     fn = "conv_transpose2d_forward"
-    s, p, op, d, (ho, wo) = _transpose_geometry(x, w, b, fn, stride, padding, output_padding, dilation, groups)
+    s, p, op, d, (ho, wo) = check_conv_transpose_args(x, w, b, fn, stride=stride, padding=padding,
+                                                      output_padding=output_padding, dilation=dilation, groups=groups)
     n, c_in, h, w_in = x.shape
     c_og, kh, kw = w.shape[1:]
     x_g = x.reshape(n, groups, c_in // groups, h * w_in)  # (N, G, C_in/G, H W)
@@ -95,7 +81,7 @@ def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest") 
 
 def upsample2d_forward(x, *, scale_factor=2, mode="nearest"):
     """Nearest or bilinear upsampling. x (N, C, H, W) -> (N, C, floor(H s), floor(W s))."""
-    check_array(x, "x", "upsample2d_forward", 4)
+    check_float_array(x, "x", "upsample2d_forward", 4)
     a_h = interpolation_matrix(x.shape[2], scale_factor, mode)
     a_w = interpolation_matrix(x.shape[3], scale_factor, mode)
     return a_h @ x @ a_w.T, (a_h, a_w)  # (H', H) @ (N, C, H, W) @ (W, W')

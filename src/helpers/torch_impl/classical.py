@@ -9,26 +9,25 @@ from __future__ import annotations
 import torch
 
 from ..core._validation import (
-    METRICS,
-    check_int_in_range,
+    check_kmeans_args,
     check_knn_args,
-    check_labels,
-    check_listed,
-    check_matrix,
-    shape_of,
+    check_knn_cross_validate_args,
+    check_knn_select_k_args,
+    check_pairwise_distances_args,
+    check_pca_fit_args,
+    check_pca_inverse_transform_args,
+    check_pca_transform_args,
 )
 
 __all__ = [
-    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate",
-    "kmeans", "pca_fit", "pca_transform", "pca_inverse_transform",
+    "pairwise_distances", "knn_predict", "knn_select_k", "knn_cross_validate", "kmeans",
+    "pca_fit", "pca_transform", "pca_inverse_transform",
 ]
 
 
 def pairwise_distances(a, b, *, metric: str = "l2"):
     """Distances between every row of ``a`` (M, D) and every row of ``b`` (N, D) -> (M, N)."""
-    check_matrix(a, "a", "pairwise_distances")
-    check_matrix(b, "b", "pairwise_distances", cols=a.shape[1])
-    check_listed(metric, "metric", "pairwise_distances", METRICS)
+    check_pairwise_distances_args(a, b, metric)
     block = max(1, 2_000_000 // (b.shape[0] * a.shape[1]))
     rows = []
     for start in range(0, a.shape[0], block):
@@ -67,32 +66,16 @@ def _accuracies(x_train, y_train, x_val, y_val, ks, metric):
     return torch.stack(acc).to(x_train.dtype)
 
 
-def _check_ks(ks, n_train: int, where: str) -> None:
-    if len(ks) == 0:
-        raise ValueError(f"The 'ks' argument of {where} must be a non-empty sequence of ints. Got {ks!r} instead.")
-    for k in ks:
-        check_int_in_range(k, "ks", where, high=n_train)
-
-
 def knn_select_k(x_train, y_train, x_val, y_val, *, ks=(1, 3, 5, 7), metric: str = "l2"):
     """Validation accuracy of kNN for every ``k`` in ``ks``; returns ``(best_k, accuracies)``."""
-    check_matrix(x_train, "x_train", "knn_select_k")
-    check_labels(y_train, x_train.shape[0], "y_train", "knn_select_k")
-    check_matrix(x_val, "x_val", "knn_select_k", cols=x_train.shape[1])
-    check_labels(y_val, x_val.shape[0], "y_val", "knn_select_k")
-    _check_ks(ks, x_train.shape[0], "knn_select_k")
-    check_listed(metric, "metric", "knn_select_k", METRICS)
+    check_knn_select_k_args(x_train, y_train, x_val, y_val, ks, metric)
     acc = _accuracies(x_train, y_train, x_val, y_val, ks, metric)
     return int(ks[int(acc.argmax())]), acc
 
 
 def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str = "l2"):
     """k-fold cross-validation of kNN over consecutive folds; ``(best_k, mean_accuracy, fold_accuracy)``."""
-    check_matrix(x, "x", "knn_cross_validate")
-    check_labels(y, x.shape[0], "y", "knn_cross_validate")
-    check_int_in_range(n_folds, "n_folds", "knn_cross_validate", low=2, high=x.shape[0])
-    _check_ks(ks, x.shape[0] - -(-x.shape[0] // n_folds), "knn_cross_validate")
-    check_listed(metric, "metric", "knn_cross_validate", METRICS)
+    check_knn_cross_validate_args(x, y, ks, n_folds, metric)
     n = x.shape[0]
     bounds = [round(i * n / n_folds) for i in range(n_folds + 1)]  # same boundaries as np.linspace(...).round()
     folds = []
@@ -107,9 +90,7 @@ def knn_cross_validate(x, y, *, ks=(1, 3, 5, 7), n_folds: int = 5, metric: str =
 
 def kmeans(x, centers, *, max_iter: int = 100):
     """Lloyd's algorithm from the initial ``centers`` (K, D); returns ``(centers, labels, inertia, n_iter)``."""
-    check_matrix(x, "x", "kmeans")
-    check_matrix(centers, "centers", "kmeans", cols=x.shape[1])
-    check_int_in_range(max_iter, "max_iter", "kmeans")
+    check_kmeans_args(x, centers, max_iter)
     centers = centers.clone()
     classes = torch.arange(centers.shape[0], device=x.device)
     labels, n_iter = None, 0
@@ -131,8 +112,7 @@ def kmeans(x, centers, *, max_iter: int = 100):
 
 def pca_fit(x, *, n_components: int):
     """``(mean (D,), components (K, D), explained_variance (K,))`` from the SVD of the centred data."""
-    check_matrix(x, "x", "pca_fit")
-    check_int_in_range(n_components, "n_components", "pca_fit", high=min(x.shape))
+    check_pca_fit_args(x, n_components)
     mean = x.mean(dim=0)
     _, s, vt = torch.linalg.svd(x - mean, full_matrices=False)
     components = vt[:n_components]  # (K, D)
@@ -145,18 +125,11 @@ def pca_fit(x, *, n_components: int):
 
 def pca_transform(x, mean, components):
     """Coordinates of ``x`` (N, D) along the principal ``components`` (K, D) -> (N, K)."""
-    check_matrix(x, "x", "pca_transform")
-    check_matrix(components, "components", "pca_transform", cols=x.shape[1])
+    check_pca_transform_args(x, components)
     return (x - mean) @ components.T
 
 
 def pca_inverse_transform(z, mean, components):
     """Map coordinates ``z`` (N, K) back to input space -> (N, D)."""
-    check_matrix(z, "z", "pca_inverse_transform")
-    check_matrix(components, "components", "pca_inverse_transform")
-    if z.shape[1] != components.shape[0]:
-        raise ValueError(
-            f"The 'z' argument of pca_inverse_transform must have {components.shape[0]} columns "
-            f"(one per component). Got shape {shape_of(z)} instead."
-        )
+    check_pca_inverse_transform_args(z, components)
     return z @ components + mean

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import torch
 
+from ..core._validation import RNN_MODES, check_multilayer_rnn_args
 from .gru import gru_layer
 from .lstm import lstm_layer
-from .rnn import _check_shape, _check_tensor, rnn_layer
+from .rnn import rnn_layer
 
 __all__ = ["multilayer_rnn", "RNN_MODES"]
-
-RNN_MODES = ("rnn_tanh", "rnn_relu", "lstm", "gru")
 
 
 def multilayer_rnn(x, state0, *weights, mode="rnn_tanh", bidirectional=False):
     """A stack of recurrent layers, optionally bidirectional: x (T, N, D_in) -> out (T, N, D*H)."""
-    num_dirs, num_layers = _check(x, state0, weights, mode, bidirectional)
+    num_dirs, num_layers = check_multilayer_rnn_args(x, state0, weights, mode, bidirectional, "multilayer_rnn",
+                                                     tensor=True)
     inp = x
     for layer in range(num_layers):
         outs = []
@@ -38,31 +38,3 @@ def _layer(mode, seq, s0, w):
     if mode == "gru":
         return gru_layer(seq, s0, *w)
     return rnn_layer(seq, s0, *w, nonlinearity=mode.removeprefix("rnn_"))
-
-
-def _check(x, state0, weights, mode, bidirectional):
-    fn = "multilayer_rnn"
-    if mode not in RNN_MODES:
-        raise ValueError(f"The 'mode' argument of {fn} must be one of {RNN_MODES}. Got {mode!r} instead.")
-    if not isinstance(bidirectional, bool):
-        raise TypeError(
-            f"The 'bidirectional' argument of {fn} must be a bool. Got {bidirectional!r} instead."
-        )
-    num_dirs = 2 if bidirectional else 1
-    if len(weights) == 0 or len(weights) % (4 * num_dirs):
-        raise ValueError(
-            f"The 'weights' of {fn} must be 4 arrays (w_ih, w_hh, b_ih, b_hh) per layer and "
-            f"direction, i.e. a multiple of {4 * num_dirs}. Got {len(weights)} arrays instead."
-        )
-    num_layers = len(weights) // (4 * num_dirs)
-    _check_tensor(fn, "x", x, 3, "(T, N, D)")
-    lstm = mode == "lstm"
-    _check_tensor(fn, "state0", state0, 4 if lstm else 3, "(L*D, 2, N, H)" if lstm else "(L*D, N, H)")
-    hidden = state0.shape[-1]
-    expected = (
-        (num_layers * num_dirs, 2, x.shape[1], hidden)
-        if lstm
-        else (num_layers * num_dirs, x.shape[1], hidden)
-    )
-    _check_shape(fn, "state0", state0, expected)
-    return num_dirs, num_layers

@@ -10,13 +10,10 @@ from __future__ import annotations
 import torch
 
 from ..core._validation import (
-    SOLVERS,
-    check_int_in_range,
-    check_listed,
+    check_linear_fit_args,
+    check_linear_model_args,
+    check_linear_regression_args,
     check_matrix,
-    check_positive,
-    check_targets,
-    check_wb,
 )
 
 __all__ = [
@@ -28,9 +25,7 @@ __all__ = [
 
 def linear_regression_fit(x, y, *, solver: str = "lstsq"):
     """Least-squares fit of ``y ≈ x @ w + b`` -> ``(w (D,), b)``; solvers as in the NumPy reference."""
-    check_matrix(x, "x", "linear_regression_fit")
-    check_targets(y, x.shape[0], "y", "linear_regression_fit")
-    check_listed(solver, "solver", "linear_regression_fit", SOLVERS)
+    check_linear_regression_args(x, y, solver, "linear_regression_fit")
     xb = torch.cat([torch.ones_like(x[:, :1]), x], dim=1)  # (N, D + 1)
     if solver == "lstsq":
         # CPU default driver "gelsy" handles rank deficiency; CUDA only has "gels" (full rank).
@@ -50,9 +45,7 @@ def linear_regression_predict(x, w, b):
 
 def logistic_regression(x, w, b, y):
     """Mean binary cross-entropy -(1/N) Σ [y ln σ(s) + (1-y) ln(1-σ(s))], s = x·w + b, as softplus(s) - y·s."""
-    check_matrix(x, "x", "logistic_regression")
-    check_wb(x, w, b, "logistic_regression")
-    check_targets(y, x.shape[0], "y", "logistic_regression")
+    check_linear_model_args(x, w, b, y, "logistic_regression")
     s = x @ w + b  # (N,)
     return (torch.nn.functional.softplus(s) - y * s).mean()
 
@@ -80,11 +73,7 @@ def _gradient_descent(loss_fn, x, lr: float, n_steps: int):
 
 def logistic_regression_fit(x, y, *, lr: float = 0.5, n_steps: int = 500, weight_decay: float = 0.0):
     """Gradient descent on mean BCE + (weight_decay/2)||w||² from zeros; returns ``(w, b, losses)``."""
-    check_matrix(x, "x", "logistic_regression_fit")
-    check_targets(y, x.shape[0], "y", "logistic_regression_fit", binary=True)
-    check_positive(lr, "lr", "logistic_regression_fit")
-    check_int_in_range(n_steps, "n_steps", "logistic_regression_fit")
-    check_positive(weight_decay, "weight_decay", "logistic_regression_fit", allow_zero=True)
+    check_linear_fit_args(x, y, lr, n_steps, "logistic_regression_fit", weight_decay=weight_decay)
     return _gradient_descent(
         lambda w, b: logistic_regression(x, w, b, y) + 0.5 * weight_decay * (w @ w), x, lr, n_steps
     )
@@ -92,10 +81,7 @@ def logistic_regression_fit(x, y, *, lr: float = 0.5, n_steps: int = 500, weight
 
 def linear_svm(x, w, b, y, *, alpha: float = 0.0):
     """Mean hinge loss max(0, 1 - t·s) with t = 2y - 1, plus (alpha/2)||w||²."""
-    check_matrix(x, "x", "linear_svm")
-    check_wb(x, w, b, "linear_svm")
-    check_targets(y, x.shape[0], "y", "linear_svm", binary=True)
-    check_positive(alpha, "alpha", "linear_svm", allow_zero=True)
+    check_linear_model_args(x, w, b, y, "linear_svm", binary=True, alpha=alpha)
     margins = (2.0 * y - 1.0) * (x @ w + b)  # (N,)
     # relu's derivative at 0 is 0 in PyTorch: the same subgradient choice as the NumPy reference
     return torch.relu(1.0 - margins).mean() + 0.5 * alpha * (w @ w)
@@ -103,11 +89,7 @@ def linear_svm(x, w, b, y, *, alpha: float = 0.0):
 
 def linear_svm_fit(x, y, *, lr: float = 0.1, n_steps: int = 500, alpha: float = 0.01):
     """Subgradient descent on the SVM objective from zeros; returns ``(w, b, losses)``."""
-    check_matrix(x, "x", "linear_svm_fit")
-    check_targets(y, x.shape[0], "y", "linear_svm_fit", binary=True)
-    check_positive(lr, "lr", "linear_svm_fit")
-    check_int_in_range(n_steps, "n_steps", "linear_svm_fit")
-    check_positive(alpha, "alpha", "linear_svm_fit", allow_zero=True)
+    check_linear_fit_args(x, y, lr, n_steps, "linear_svm_fit", alpha=alpha)
     return _gradient_descent(lambda w, b: linear_svm(x, w, b, y, alpha=alpha), x, lr, n_steps)
 
 

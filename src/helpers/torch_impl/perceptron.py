@@ -8,28 +8,9 @@ from __future__ import annotations
 
 import torch
 
+from ..core._validation import check_perceptron_fit_args, check_two_layer_fit_args
+
 __all__ = ["perceptron_fit", "perceptron_predict", "two_layer_fit", "two_layer_predict"]
-
-
-def _check_xy(x, y, where: str) -> None:
-    if not isinstance(x, torch.Tensor) or x.ndim != 2:
-        raise ValueError(f"The 'x' argument of {where} must be a 2-D tensor (N, D). Got {getattr(x, 'shape', type(x))}.")
-    if not isinstance(y, torch.Tensor) or tuple(y.shape) != (x.shape[0],):
-        raise ValueError(f"The 'y' argument of {where} must have shape ({x.shape[0]},). Got {getattr(y, 'shape', type(y))}.")
-
-
-def _check_fit_args(x, y, epochs, lr) -> None:
-    _check_xy(x, y, "perceptron_fit")
-    if not bool(torch.all((y == 1) | (y == -1))):
-        raise ValueError("The 'y' argument of perceptron_fit must contain only -1 and +1.")
-    _check_steps(epochs, "epochs", "perceptron_fit")
-    if not lr > 0:
-        raise ValueError(f"The 'lr' argument of perceptron_fit must be > 0. Got {lr!r} instead.")
-
-
-def _check_steps(value, name: str, where: str) -> None:
-    if not isinstance(value, int) or value < 1:
-        raise ValueError(f"The '{name}' argument of {where} must be an int >= 1. Got {value!r} instead.")
 
 
 def perceptron_predict(x, w, b):
@@ -39,7 +20,7 @@ def perceptron_predict(x, w, b):
 
 def perceptron_fit(x, y, *, epochs: int = 20, lr: float = 1.0):
     """Train a perceptron in a fixed sample order; return ``(w, b, mistakes_per_epoch)``."""
-    _check_fit_args(x, y, epochs, lr)
+    check_perceptron_fit_args(x, y, epochs, lr, tensor=True)
     w = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)
     b = torch.zeros((), dtype=x.dtype, device=x.device)
     mistakes = []
@@ -61,8 +42,7 @@ def two_layer_predict(x, w1, b1, w2, b2):
 
 def two_layer_fit(x, y, w1, b1, w2, b2, *, lr: float = 1.0, steps: int = 2000):
     """Full-batch gradient descent on mean BCE with autograd; labels in {0, 1}. Returns ``(params, losses)``."""
-    _check_xy(x, y, "two_layer_fit")
-    _check_steps(steps, "steps", "two_layer_fit")
+    check_two_layer_fit_args(x, y, steps, tensor=True)
     params = [p.detach().clone().requires_grad_(True) for p in (w1, b1, w2, b2)]
     losses = []
     for _ in range(steps):

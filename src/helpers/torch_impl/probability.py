@@ -11,7 +11,14 @@ import math
 
 import torch
 
-from ..core._validation import shape_of
+from ..core._validation import (
+    check_bernoulli_args,
+    check_categorical_args,
+    check_kde_args,
+    check_kl_divergence_args,
+    check_probs,
+    check_scales,
+)
 
 __all__ = [
     "normal_log_pdf", "laplace_log_pdf", "bernoulli_log_pmf", "categorical_log_pmf",
@@ -32,23 +39,9 @@ def _t(value, like=None):
     return torch.as_tensor(value, dtype=torch.float64)
 
 
-def _check_scale(scale, name: str, where: str) -> None:
-    if not bool((_t(scale) > 0).all()):
-        raise ValueError(f"The '{name}' argument of {where} must be > 0. Got {scale!r} instead.")
-
-
-def _check_probs(p, name: str, where: str) -> None:
-    if not isinstance(p, torch.Tensor) or p.ndim == 0 or not bool(((p >= 0) & (p <= 1)).all()):
-        raise ValueError(f"The '{name}' argument of {where} must be a tensor of probabilities in [0, 1]. Got {p!r}.")
-    if not torch.allclose(p.sum(dim=-1), torch.ones((), dtype=p.dtype, device=p.device), atol=1e-6):
-        raise ValueError(
-            f"The '{name}' argument of {where} must sum to 1 along its last axis. Got sums {p.sum(dim=-1)!r} instead."
-        )
-
-
 def normal_log_pdf(x, loc, scale):
     """ln N(x; loc, scale²), elementwise."""
-    _check_scale(scale, "scale", "normal_log_pdf")
+    check_scales("normal_log_pdf", scale=scale)
     loc, scale = _t(loc, x), _t(scale, x)
     z = (x - loc) / scale
     return -0.5 * _LOG_2PI - torch.log(scale) - 0.5 * z * z
@@ -56,42 +49,35 @@ def normal_log_pdf(x, loc, scale):
 
 def laplace_log_pdf(x, loc, scale):
     """ln Laplace(x; loc, scale) = -ln(2 scale) - |x - loc| / scale, elementwise."""
-    _check_scale(scale, "scale", "laplace_log_pdf")
+    check_scales("laplace_log_pdf", scale=scale)
     loc, scale = _t(loc, x), _t(scale, x)
     return -torch.log(2.0 * scale) - (x - loc).abs() / scale
 
 
 def bernoulli_log_pmf(x, probs):
     """ln P(x) = x ln p + (1 - x) ln(1 - p) for x in {0, 1}."""
-    if not bool(((x == 0) | (x == 1)).all()):
-        raise ValueError("The 'x' argument of bernoulli_log_pmf must contain only 0 and 1.")
+    check_bernoulli_args(x, probs)
     p = _t(probs, x if x.is_floating_point() else None)
-    if not bool(((p >= 0) & (p <= 1)).all()):
-        raise ValueError(f"The 'probs' argument of bernoulli_log_pmf must lie in [0, 1]. Got {probs!r} instead.")
     return torch.where(x == 1, torch.log(p), torch.log1p(-p))
 
 
 def categorical_log_pmf(x, probs):
     """ln probs[x] for integer classes ``x`` (any shape) and ``probs`` (C,)."""
-    _check_probs(probs, "probs", "categorical_log_pmf")
-    if x.is_floating_point() or bool((x < 0).any()) or bool((x >= probs.shape[-1]).any()):
-        raise ValueError(
-            f"The 'x' argument of categorical_log_pmf must hold integer classes in [0, {probs.shape[-1] - 1}]. Got {x!r}."
-        )
+    check_categorical_args(x, probs, tensor=True)
     return torch.log(probs)[x]
 
 
 def entropy(p):
     """H(p) = -Σ p_i ln p_i along the last axis, with 0 ln 0 = 0."""
-    _check_probs(p, "p", "entropy")
+    check_probs(p, "p", "entropy", tensor=True)
     safe = torch.where(p > 0, p, torch.ones_like(p))  # ln 1 = 0, and no nan gradient from ln 0
     return -(p * torch.log(safe)).sum(dim=-1)
 
 
 def cross_entropy(p, q):
     """H(p, q) = -Σ p_i ln q_i along the last axis (inf when some q_i = 0 < p_i)."""
-    _check_probs(p, "p", "cross_entropy")
-    _check_probs(q, "q", "cross_entropy")
+    check_probs(p, "p", "cross_entropy", tensor=True)
+    check_probs(q, "q", "cross_entropy", tensor=True)
     one = torch.ones_like(q)
     terms = torch.where(p > 0, -p * torch.log(torch.where(p > 0, q, one)), torch.zeros_like(p))
     return terms.sum(dim=-1)
@@ -99,10 +85,7 @@ def cross_entropy(p, q):
 
 def kl_divergence(p, q):
     """D_KL(p || q) = Σ p_i ln(p_i / q_i) along the last axis (terms with p_i = 0 are 0)."""
-    _check_probs(p, "p", "kl_divergence")
-    _check_probs(q, "q", "kl_divergence")
-    if p.shape != q.shape:
-        raise ValueError(f"The 'q' argument of kl_divergence must have the shape of p, {shape_of(p)}. Got {shape_of(q)}.")
+    check_kl_divergence_args(p, q, tensor=True)
     one = torch.ones_like(p)
     ratio = torch.log(torch.where(p > 0, p, one)) - torch.log(torch.where(p > 0, q, one))
     return (p * ratio).sum(dim=-1)
@@ -110,28 +93,26 @@ def kl_divergence(p, q):
 
 def normal_entropy(scale):
     """Differential entropy ½ ln(2πe σ²) of N(·, σ²)."""
-    _check_scale(scale, "scale", "normal_entropy")
+    check_scales("normal_entropy", scale=scale)
     return 0.5 * (_LOG_2PI + 1.0) + torch.log(_t(scale))
 
 
 def laplace_entropy(scale):
     """Differential entropy 1 + ln(2b) of Laplace(·, b)."""
-    _check_scale(scale, "scale", "laplace_entropy")
+    check_scales("laplace_entropy", scale=scale)
     return 1.0 + torch.log(2.0 * _t(scale))
 
 
 def kl_normal_normal(loc_p, scale_p, loc_q, scale_q):
     """D_KL(N(μ_p, σ_p²) || N(μ_q, σ_q²)) in closed form."""
-    _check_scale(scale_p, "scale_p", "kl_normal_normal")
-    _check_scale(scale_q, "scale_q", "kl_normal_normal")
+    check_scales("kl_normal_normal", scale_p=scale_p, scale_q=scale_q)
     loc_p, scale_p, loc_q, scale_q = (_t(v) for v in (loc_p, scale_p, loc_q, scale_q))
     return torch.log(scale_q / scale_p) + (scale_p**2 + (loc_p - loc_q) ** 2) / (2.0 * scale_q**2) - 0.5
 
 
 def kl_normal_laplace(loc_p, scale_p, loc_q, scale_q):
     """D_KL(N(μ, σ²) || Laplace(m, b)) = -½ ln(2πeσ²) + ln(2b) + E|X - m| / b (folded-normal mean)."""
-    _check_scale(scale_p, "scale_p", "kl_normal_laplace")
-    _check_scale(scale_q, "scale_q", "kl_normal_laplace")
+    check_scales("kl_normal_laplace", scale_p=scale_p, scale_q=scale_q)
     loc_p, scale_p, loc_q, scale_q = (_t(v) for v in (loc_p, scale_p, loc_q, scale_q))
     delta = loc_p - loc_q
     mean_abs = scale_p * math.sqrt(2.0 / math.pi) * torch.exp(-(delta**2) / (2.0 * scale_p**2)) + delta * torch.erf(
@@ -142,8 +123,7 @@ def kl_normal_laplace(loc_p, scale_p, loc_q, scale_q):
 
 def kl_laplace_normal(loc_p, scale_p, loc_q, scale_q):
     """D_KL(Laplace(m, b) || N(μ, σ²)) = -1 - ln(2b) + ½ ln(2πσ²) + (2b² + (m - μ)²) / (2σ²)."""
-    _check_scale(scale_p, "scale_p", "kl_laplace_normal")
-    _check_scale(scale_q, "scale_q", "kl_laplace_normal")
+    check_scales("kl_laplace_normal", scale_p=scale_p, scale_q=scale_q)
     loc_p, scale_p, loc_q, scale_q = (_t(v) for v in (loc_p, scale_p, loc_q, scale_q))
     second_moment = 2.0 * scale_p**2 + (loc_p - loc_q) ** 2
     return -laplace_entropy(scale_p) + 0.5 * _LOG_2PI + torch.log(scale_q) + second_moment / (2.0 * scale_q**2)
@@ -151,15 +131,7 @@ def kl_laplace_normal(loc_p, scale_p, loc_q, scale_q):
 
 def kde(x_query, samples, *, bandwidth: float):
     """Gaussian kernel density estimate (1/N) Σ_n N(x; x_n, h² I) at each query point -> (M,)."""
-    if not (isinstance(bandwidth, (int, float)) and not isinstance(bandwidth, bool) and bandwidth > 0):
-        raise ValueError(f"The 'bandwidth' argument of kde must be a float > 0. Got {bandwidth!r} instead.")
-    samples = samples[:, None] if samples.ndim == 1 else samples  # (N, D)
-    x_query = x_query[:, None] if x_query.ndim == 1 else x_query  # (M, D)
-    if samples.ndim != 2 or x_query.ndim != 2 or x_query.shape[1] != samples.shape[1]:
-        raise ValueError(
-            f"The 'x_query' argument of kde must have {samples.shape[-1]} features like the samples. "
-            f"Got shape {shape_of(x_query)} instead."
-        )
+    x_query, samples = check_kde_args(x_query, samples, bandwidth)  # (M, D) and (N, D)
     d = samples.shape[1]
     sq = ((x_query[:, None, :] - samples[None, :, :]) ** 2).sum(dim=2) / bandwidth**2  # (M, N)
     log_norm = -0.5 * d * _LOG_2PI - d * math.log(bandwidth)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.core.conv_arithmetic import conv_transpose_output_size, interpolation_size, pair
-from helpers.torch_impl.conv import check_tensor
+from helpers.core._validation import check_conv_transpose_args, check_float_array
+from helpers.core.conv_arithmetic import interpolation_size
 
 __all__ = ["conv_transpose2d", "interpolation_matrix", "upsample2d"]
 
@@ -19,18 +19,9 @@ __all__ = ["conv_transpose2d", "interpolation_matrix", "upsample2d"]
 def conv_transpose2d(x, w, b, *, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """Transposed convolution. x (N, C_in, H, W), w (C_in, C_out/groups, kH, kW), b (C_out,) -> (N, C_out, H', W')."""
     fn = "conv_transpose2d"
-    check_tensor(x, "x", fn, 4)
-    check_tensor(w, "w", fn, 4)
-    check_tensor(b, "b", fn, 1)
-    if not isinstance(groups, int) or groups < 1 or x.shape[1] % groups or w.shape[0] != x.shape[1]:
-        raise ValueError(f"{fn}: w must have shape (C_in={x.shape[1]}, C_out/groups, kH, kW) and groups must divide "
-                         f"C_in. Got w.shape={tuple(w.shape)}, groups={groups!r}.")
-    if b.shape[0] != w.shape[1] * groups:
-        raise ValueError(f"The 'b' argument of {fn} must have shape ({w.shape[1] * groups},). Got {tuple(b.shape)}.")
-    s, p = pair(stride, "stride", fn), pair(padding, "padding", fn, minimum=0)
-    op, d = pair(output_padding, "output_padding", fn, minimum=0), pair(dilation, "dilation", fn)
-    ho, wo = (conv_transpose_output_size(x.shape[2 + a], w.shape[2 + a], stride=s[a], padding=p[a],
-                                         output_padding=op[a], dilation=d[a]) for a in range(2))
+    s, p, op, d, (ho, wo) = check_conv_transpose_args(x, w, b, fn, stride=stride, padding=padding,
+                                                      output_padding=output_padding, dilation=dilation, groups=groups,
+                                                      tensor=True)
     n, c_in, h, w_in = x.shape
     c_og, kh, kw = w.shape[1:]
     x_g = x.reshape(n, groups, c_in // groups, h * w_in)  # (N, G, C_in/G, H W)
@@ -67,7 +58,7 @@ def interpolation_matrix(n_in: int, scale_factor: float, mode: str = "nearest", 
 
 def upsample2d(x, *, scale_factor=2, mode="nearest"):
     """Nearest or bilinear upsampling (``align_corners=False``). x (N, C, H, W) -> (N, C, floor(H s), floor(W s))."""
-    check_tensor(x, "x", "upsample2d", 4)
+    check_float_array(x, "x", "upsample2d", 4, tensor=True)
     a_h = interpolation_matrix(x.shape[2], scale_factor, mode, dtype=x.dtype, device=x.device)  # (H', H)
     a_w = interpolation_matrix(x.shape[3], scale_factor, mode, dtype=x.dtype, device=x.device)  # (W', W)
     return a_h @ x @ a_w.T  # (H', H) @ (N, C, H, W) @ (W, W')

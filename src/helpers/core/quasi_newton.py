@@ -7,7 +7,7 @@ The iteration reproduces ``torch.optim.LBFGS`` without line search (torch/optim/
 
 from __future__ import annotations
 
-from .optim_checks import check_lr
+from ._validation import check_lr
 
 __all__ = ["lbfgs_direction", "lbfgs_config", "lbfgs_iterate"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from helpers.core._validation import check_conv_args, check_float_array, check_separable_conv_args
+from helpers.core._validation import check_conv_args, check_separable_conv_args
 from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = [
@@ -26,11 +26,6 @@ __all__ = [
 
 
 # ---------------------------------------------------------------- padding and patches (shared by pool/upsample)
-def check_array(a, name: str, fn: str, ndim: int | None = None) -> np.ndarray:
-    """Kept for ``upsample`` until it calls :func:`helpers.core._validation.check_float_array` itself."""
-    return check_float_array(a, name, fn, ndim)
-
-
 def pad2d(x, pads, value=0.0):
     """Pad the last two axes by ``((top, bottom), (left, right))``."""
     return np.pad(x, ((0, 0), (0, 0), pads[0], pads[1]), constant_values=value)

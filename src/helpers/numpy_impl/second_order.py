@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core._validation import check_levenberg_marquardt_args, check_newton_args
-from ..core.optim_checks import check_damping, check_factor, check_lr
+from ..core._validation import check_damping, check_factor, check_levenberg_marquardt_args, check_lr, check_newton_args
 from ..core.quasi_newton import lbfgs_config, lbfgs_direction, lbfgs_iterate
 
 __all__ = [

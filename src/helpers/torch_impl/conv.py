@@ -12,15 +12,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.core._validation import check_conv_args, check_float_array, check_separable_conv_args
+from helpers.core._validation import check_conv_args, check_separable_conv_args
 from helpers.core.conv_arithmetic import conv_geometry
 
 __all__ = ["conv1d", "conv2d", "conv2d_naive", "depthwise_separable_conv2d"]
-
-
-def check_tensor(t, name: str, fn: str, ndim: int | None = None) -> torch.Tensor:
-    """Kept for ``upsample`` until it calls :func:`helpers.core._validation.check_float_array` itself."""
-    return check_float_array(t, name, fn, ndim, tensor=True)
 
 
 def pad2d(x, pads, value=0.0):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from ..core.optim_checks import check_adagrad, check_adam, check_momentum, check_rmsprop, check_sgd
+from ..core._validation import check_adagrad, check_adam, check_momentum, check_rmsprop, check_sgd
 
 __all__ = [
     "sgd_step", "momentum_velocity_step", "adagrad_step", "rmsprop_step", "adam_step",

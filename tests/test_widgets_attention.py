@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from helpers.widgets import attention_heatmap as ah
+from tests.widget_fuzz import assert_explorer_shape
 
 SMALL = ah.TransformerConfig(length=4, d_model=8, dim_feedforward=16, steps=5, batch_size=8)
 
@@ -94,6 +95,7 @@ def test_validation_of_tokens_and_config(small_model):
 
 def test_explorer_controls_fuzzed(small_model, tokens):
     box = ah.attention_explorer(small_model, tokens)
+    assert_explorer_shape(box, ("layer", "head", "example"))
     layer, head, example = box.children[0].children
     maps, _ = ah.compute_attention_maps(small_model, tokens)
     rng = np.random.default_rng(0)
@@ -102,7 +104,7 @@ def test_explorer_controls_fuzzed(small_model, tokens):
                for _ in range(5)]
     for (_, la), (_, h), e in combos:
         layer.value, head.value, example.value = la, h, e
-        fig = box.last_figure
+        fig = box.figure
         _finite_z(fig)
         np.testing.assert_allclose(np.asarray(fig.data[0].z), np.round(maps[la, e, h], 4))
         assert fig.layout.title.text == f"example {e + 1} · layer {la + 1} · head {h + 1}"

@@ -15,7 +15,7 @@ import torch
 from helpers.labs.generative_training import load_digits_01, train_vae, two_moons
 from helpers.widgets import gan_diffusion_2d as gd
 from helpers.widgets import latent_traversal as lt
-from tests.widget_fuzz import assert_finite_figure
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure
 
 
 @pytest.fixture
@@ -92,6 +92,7 @@ def test_plot_and_static_latent_traversal(vae_bits):
 def test_latent_traversal_explorer_fuzz(vae_bits, drawn):
     decode, codes, labels = vae_bits
     box = lt.latent_traversal_explorer(decode, codes=codes, labels=labels, limit=3.0)
+    assert_explorer_shape(box, ("z1", "z2"))
     z1, z2 = box.children[0].children
     rng = np.random.default_rng(0)
     for a, b in [(-3, -3), (3, 3), (-3, 3), (0, 0)] + [tuple(rng.uniform(-3, 3, 2)) for _ in range(4)]:
@@ -137,6 +138,7 @@ def test_static_gan_training(gan_histories):
 
 def test_gan_explorer_fuzz(gan_histories, drawn):
     box = gd.gan_training_explorer(gan_histories)
+    assert_explorer_shape(box, ("run", "snapshot"), result=False)
     run, k = box.children[0].children
     for name in ("b", "a", "b"):
         for value in (k.min, k.max, 1):
@@ -163,6 +165,7 @@ def test_static_diffusion_and_explorer(ddpm_history):
 
 def test_diffusion_explorer_fuzz(ddpm_history, drawn):
     box = gd.diffusion_explorer(ddpm_history)
+    assert_explorer_shape(box, ("t", "process"), result=False)
     t, which = box.children[0].children
     for w in which.options:
         for value in (0, ddpm_history["T"], 3):

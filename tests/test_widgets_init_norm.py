@@ -10,7 +10,7 @@ import pytest
 import helpers.numpy_impl as hn
 from helpers.widgets import activation_histograms as ah
 from helpers.widgets import normalization_axes as na
-from tests.widget_fuzz import assert_finite_figure
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure
 
 
 # ---- activation histograms -----------------------------------------------------------------------------------
@@ -73,6 +73,7 @@ def test_histogram_plot_static_and_validation():
 
 def test_activation_histograms_explorer_fuzzed_controls():
     box = ah.activation_histograms_explorer(n_samples=50)
+    assert_explorer_shape(box, ("activation", "init", "depth", "width"))
     (act, init), (depth, width) = box.children[0].children, box.children[1].children
     rng = np.random.default_rng(0)
     combos = [("relu", "large", depth.max, width.max), ("tanh", "small", depth.min, width.min)]
@@ -80,7 +81,7 @@ def test_activation_histograms_explorer_fuzzed_controls():
                 int(rng.integers(depth.min, depth.max + 1)), int(rng.integers(1, 33)) * 16) for _ in range(3)]
     for a, i, d, w in combos:
         act.value, init.value, depth.value, width.value = a, i, d, w
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         assert fig.layout.title.text.startswith(f"{a} + {ah.INITS[i][0]}")
 
@@ -133,6 +134,7 @@ def test_normalization_plot_static_and_validation():
 
 def test_normalization_axes_explorer_fuzzed_controls():
     box = na.normalization_axes_explorer()
+    assert_explorer_shape(box, ("kind", "groups", "sample", "channel"))
     (kind, groups), (sample, channel) = box.children[0].children, box.children[1].children
     rng = np.random.default_rng(1)
     combos = list(itertools.product(["batch", "group"], [1, 6], [sample.max], [channel.min, channel.max]))
@@ -140,7 +142,7 @@ def test_normalization_axes_explorer_fuzzed_controls():
                 int(rng.integers(0, 6))) for _ in range(4)]
     for k, g, s, ch in combos:
         kind.value, groups.value, sample.value, channel.value = k, g, s, ch
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         shared = sum(np.asarray(trace.z).sum() for trace in fig.data[:-1])  # one heat map per sample, 1 = shared
         assert shared == int(np.asarray(
@@ -169,9 +171,10 @@ def test_dropout_plot_static_explorer():
     assert len(static.layout.sliders[0].steps) == 5 and len(static.to_json()) < 1_500_000
     assert_finite_figure(static)
     box = na.dropout_masks_explorer()
+    assert_explorer_shape(box, ("p", "seed"))
     p, seed = box.children[0].children
     for pv, sv in [(p.min, seed.min), (p.max, seed.max), (0.35, 7)]:
         p.value, seed.value = pv, sv
-        assert_finite_figure(box.last_figure)
+        assert_finite_figure(box.figure)
     with pytest.raises(ValueError, match=r"The 'p' argument of compute_dropout_masks must be a real number in \[0, 0.95\]"):
         na.compute_dropout_masks(1.0)

@@ -11,7 +11,7 @@ from scipy import integrate
 
 import helpers.numpy_impl as hn
 from helpers.widgets import kl_fit, knn
-from tests.widget_fuzz import assert_finite_figure
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure
 
 
 # ---- kNN ----------------------------------------------------------------------------------------------------
@@ -53,6 +53,7 @@ def test_knn_validation():
 
 def test_knn_explorer_fuzzed_controls():
     box = knn.knn_explorer()
+    assert_explorer_shape(box, ("k", "metric", "noise"))
     k, metric, noise = box.children[0].children
     rng = np.random.default_rng(0)
     combos = list(itertools.product([k.min, k.max], ["l1", "l2"], [noise.min, noise.max]))
@@ -60,7 +61,7 @@ def test_knn_explorer_fuzzed_controls():
                for _ in range(4)]
     for kv, mv, nv in combos:
         k.value, metric.value, noise.value = kv, mv, round(nv, 2)
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         assert f"k = {k.value}" in fig.layout.title.text
 
@@ -110,12 +111,13 @@ def test_kl_fit_plot_static_and_validation():
 
 def test_kl_fit_explorer_fuzzed_controls():
     box = kl_fit.kl_fit_explorer()
+    assert_explorer_shape(box, ("separation", "weight", "width"))
     sep, weight, width = box.children[0].children
     rng = np.random.default_rng(1)
     combos = list(itertools.product([sep.min, sep.max], [weight.min, weight.max], [width.min, width.max]))
     combos += [tuple(float(rng.uniform(c.min, c.max)) for c in (sep, weight, width)) for _ in range(3)]
     for s, w, h in combos:
         sep.value, weight.value, width.value = s, w, h
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         assert all(np.asarray(t.y).max() > 0 for t in fig.data)

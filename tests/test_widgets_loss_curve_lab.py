@@ -35,7 +35,7 @@ from helpers.widgets.loss_curve_runs import (
     lab_data,
     lr_factor,
 )
-from tests.widget_fuzz import assert_finite_figure
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure
 
 TINY = LabConfig(epochs=3, train_size=120, batch_size=32)
 
@@ -269,7 +269,9 @@ def test_range_test_runs_train_at_both_suggestions_and_the_figure_smooths():
 
 def test_live_lab_fuzzed_controls_never_crash_or_draw_nan():
     box = loss_curve_lab(config=LabConfig(epochs=2, train_size=40))
-    assert box.figure is not None and len(box.records) == 1
+    assert len(box.records) == 1 and box.result is box.records[0]
+    assert_explorer_shape(box, ("lr", "schedule", "optimizer", "batch_size", "width", "depth", "weight_decay",
+                                "dropout", "label_noise", "train_size", "epochs", "seed", "smoothing"))
     c, rng = box.controls, np.random.default_rng(0)
     extremes = [dict(lr=10.0, batch_size=2048, width=2, depth=3, dropout=0.8, label_noise=0.9, smoothing=0.99),
                 dict(lr=1e-4, batch_size=8, width=256, depth=1, dropout=0.0, label_noise=0.0, train_size=20,
@@ -292,7 +294,7 @@ def test_live_lab_fuzzed_controls_never_crash_or_draw_nan():
         assert _finite_figure(box.figure)
     result = box.find_lr()
     assert 1e-4 <= c["lr"].value <= 10 and len(result.lrs) > 0
-    assert box.figure is box.range_test[2] and _finite_figure(box.figure)
+    assert box.figure is box.range_test[2] and _finite_figure(box.figure) and box.result == box.range_test[:2]
     c["smoothing"].value = 0.5  # now redraws the range-test figure
     assert box.figure is box.range_test[2] and "β = 0.5" in box.figure.layout.title.text
     assert len(box.records) == len(combos) + 1 + len(box.range_test[1])

@@ -11,7 +11,7 @@ from scipy.special import expit
 
 from helpers.widgets import loss_explorer as le
 from helpers.widgets import regularization as rw
-from tests.widget_fuzz import assert_finite_figure
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure
 
 
 # ---- loss explorer ------------------------------------------------------------------------------------------
@@ -70,6 +70,7 @@ def test_loss_validation():
 
 def test_loss_explorer_fuzzed_controls():
     box = le.loss_explorer()
+    assert_explorer_shape(box, ("outlier", "wrong_logit", "delta"))
     outlier, wrong, delta = box.children[0].children
     rng = np.random.default_rng(0)
     combos = list(itertools.product([outlier.min, outlier.max], [wrong.min, wrong.max], [delta.min, delta.max]))
@@ -77,7 +78,7 @@ def test_loss_explorer_fuzzed_controls():
                 float(rng.uniform(delta.min, delta.max))) for _ in range(4)]
     for o, w, d in combos:
         outlier.value, wrong.value, delta.value = round(o, 1), round(w, 1), round(d, 1)
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         assert f"outlier at {outlier.value:.1f}" in fig.layout.title.text
 
@@ -148,9 +149,10 @@ def test_the_explorers_vectorised_numpy_training_is_the_torch_training(kind):
 
 def test_regularization_explorer_fuzzed_controls():
     box = rw.regularization_explorer(steps=30, lams=(0.0, 1e-2))
+    assert_explorer_shape(box, ("lam", "kind", "noise"))
     lam, kind, noise = box.children[0].children
     for lv, kv, nv in [(10 ** lam.min, "l2", noise.min), (10 ** lam.max, "l1", noise.max), (1e-3, "l1", 0.2)]:
         lam.value, kind.value, noise.value = lv, kv, nv
-        fig = box.last_figure
+        fig = box.figure
         assert_finite_figure(fig)
         assert ("L2" if kv == "l2" else "L1") in fig.layout.title.text

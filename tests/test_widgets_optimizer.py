@@ -19,6 +19,7 @@ from helpers.widgets.optimizer_trajectories import (
     quadratic_theory,
 )
 from helpers.widgets.surfaces import SURFACE_NAMES, make_surface, quadratic_surface
+from tests.widget_fuzz import assert_explorer_shape
 
 
 @pytest.mark.parametrize("name", SURFACE_NAMES)
@@ -97,6 +98,7 @@ def _assert_finite(fig):
 
 def test_explorer_controls_fuzz():
     box = optimizer_explorer()
+    assert_explorer_shape(box, ("surface", "expression", "kappa", "angle", "tuned", "lr", "momentum", "beta2", "x0", "y0", "steps", "noise", "damping", "optimizers"))
     c = box.controls
     readout = box.children[0].children[1]
 
@@ -362,12 +364,13 @@ def test_momentum_explorer_fuzzed_to_its_extremes_never_draws_nan(monkeypatch):
     monkeypatch.setattr(IPython.display, "clear_output", lambda wait=False: None)
     monkeypatch.setattr(display, "show_plotly", drawn.append)
     box = momentum_explorer()
+    assert_explorer_shape(box, ("kappa", "lr", "momentum", "steps"))
     c, readout = box.controls, box.children[0].children[1]
     assert len(drawn) == 1
     for ctl in c.values():
         for value in (ctl.min, ctl.max):
             ctl.value = value
-            _assert_finite(box.last_figure)
+            _assert_finite(box.figure)
             assert "nan" not in readout.value.lower()
     box.set_values(kappa=100.0, lr=0.1, momentum=0.0)
     assert "diverged at step" in readout.value

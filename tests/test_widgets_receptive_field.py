@@ -135,9 +135,9 @@ def test_explorer_controls_never_crash(explorer, net, spec, layer, row, col):
     spec_w.value, net_w.value = spec, net
     layer_w.value = min(layer, layer_w.max)
     row_w.value, col_w.value = round(row, 2), round(col, 2)
-    result = box.last_result
+    result = box.result
     if result["rows"]:
-        fig = box.last_figure
+        fig = box.figure
         for trace in fig.data[1:]:
             assert np.isfinite(np.asarray(trace.x, dtype=float)).all()
     else:
@@ -146,7 +146,9 @@ def test_explorer_controls_never_crash(explorer, net, spec, layer, row, col):
 
 @pytest.fixture(scope="module")
 def explorer():
-    return receptive_field_explorer(image=demo_image(32))
+    box = receptive_field_explorer(image=demo_image(32))
+    assert_explorer_shape(box, ("network", "spec", "layer", "unit_row", "unit_col"))
+    return box
 
 
 def test_trained_effective_receptive_field_is_deterministic_and_inside_the_analytic_field():
@@ -175,7 +177,7 @@ def test_train_steps_is_validated(bad):
 
 # ------------------------------------------------------------------ the lab (helpers.widgets.receptive_field_lab)
 from helpers.widgets import receptive_field_lab as rfl  # noqa: E402
-from tests.widget_fuzz import assert_finite_figure  # noqa: E402
+from tests.widget_fuzz import assert_explorer_shape, assert_finite_figure  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -283,16 +285,18 @@ def test_lab_explorer_controls_never_crash(lab_explorer, net, spec, layer, row, 
         spec_w.value, net_w.value = spec, net
     layer_w.value = min(layer, layer_w.max)
     row_w.value, col_w.value = row, col
-    data = box.last_result
+    data, state = box.result
     if data["error"]:
         assert "<pre style='color:#b00'>" in box.children[3].value
+        assert state is None
         return
-    state = box.last_state
     assert state["layer"] == min(layer, layer_w.max) - 1
     assert state["unit"] == rfl.unit_index(data["sizes"][state["layer"]], (row, col))
-    assert_finite_figure(box.last_figure)
+    assert_finite_figure(box.figure)
 
 
 @pytest.fixture(scope="module")
 def lab_explorer():
-    return rfl.receptive_field_lab_explorer(input_size=16, train_steps=5)
+    box = rfl.receptive_field_lab_explorer(input_size=16, train_steps=5)
+    assert_explorer_shape(box, ("network", "spec", "layer", "unit_row", "unit_col"))
+    return box

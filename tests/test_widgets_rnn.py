@@ -12,6 +12,7 @@ from helpers.widgets.rnn_gradients import (
     rnn_gradients_explorer,
     static_rnn_gradients,
 )
+from tests.widget_fuzz import assert_explorer_shape
 
 
 def _drawn_values(fig):
@@ -81,6 +82,7 @@ def test_static_figure_has_one_slider_step_per_radius_and_is_small():
 
 def test_explorer_fuzzed_controls_never_draw_nan():
     box = rnn_gradients_explorer()
+    assert_explorer_shape(box, ("rho", "steps", "forget_bias", "max_norm"))
     rows = [child for child in box.children if hasattr(child, "children")]
     controls = [c for row in rows for c in row.children]
     assert len(controls) == 4
@@ -92,12 +94,12 @@ def test_explorer_fuzzed_controls_never_draw_nan():
     for control, low, high in extremes:  # every control at both ends
         for value in (low, high):
             control.value = value
-            _assert_drawable(box.last_figure)
+            _assert_drawable(box.figure)
     for _ in range(4):  # random combinations
         for control, low, high in extremes:
             value = rng.uniform(low, high)
             control.value = int(value) if isinstance(control.value, int) else float(value)
-        _assert_drawable(box.last_figure)
+        _assert_drawable(box.figure)
 
 
 def test_static_figure_starts_at_the_active_radius():

@@ -211,10 +211,9 @@ def activation_histograms_explorer(*, n_samples: int = 500, seed: int = 0):
     def update(*_):
         result = compute_activation_histograms(act.value, init.value, depth=int(depth.value), width=int(width.value),
                                                n_samples=n_samples, seed=seed)
-        fig = plot_activation_histograms(result)
-        redraw(out, fig, owner=box)
+        redraw(out, plot_activation_histograms(result), owner=box, result=result)
 
-    return wire(box, (act, init, depth, width), update)
+    return wire(box, dict(activation=act, init=init, depth=depth, width=width), update)
 
 
 def static_activation_histograms(*, activations=("tanh", "relu"), inits=tuple(INITS), depth: int = 10,

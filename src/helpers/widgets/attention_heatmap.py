@@ -218,9 +218,9 @@ def attention_explorer(model, tokens):
         e, la, h = example.value, layer.value, head.value
         fig = plot_attention_heatmap(maps[la, e, h], tokens[e].tolist(), predicted[e].tolist(),
                                      title=_title(e, la, h))
-        redraw(out, fig, owner=box)
+        redraw(out, fig, owner=box, result=(maps, predicted))
 
-    return wire(box, (layer, head, example), update)
+    return wire(box, dict(layer=layer, head=head, example=example), update)
 
 
 def static_attention_heatmap(maps, tokens, predicted):

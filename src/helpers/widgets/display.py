@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 
@@ -115,18 +116,20 @@ def in_kernel() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def redraw(out, fig, *, owner=None) -> None:
+def redraw(out, fig, *, owner=None, result=None) -> None:
     """Show ``fig`` in the ipywidgets ``Output`` ``out`` instead of what it showed before.
 
     The clear and the new figure both go through the output capture (``with out``), so the front end receives them
     in order and shows exactly one figure however many updates arrive together. (Emptying ``out.outputs`` from the
     kernel instead is a trait change the kernel skips when its copy is already empty while the front end still
-    shows a figure: figures then pile up.) ``owner`` (usually the explorer's box) keeps the figure as
-    ``owner.last_figure``, for tests and for readers who want to inspect it. Outside a kernel (tests, scripts)
-    nothing is drawn.
+    shows a figure: figures then pile up.) ``owner`` (the explorer's box) keeps the figure as ``owner.figure`` and,
+    when given, ``result`` (what the figure was computed from) as ``owner.result``, for tests and for readers who
+    want to inspect them. Outside a kernel (tests, scripts) nothing is drawn, but ``owner`` still records both.
     """
     if owner is not None:
-        owner.last_figure = fig
+        owner.figure = fig
+        if result is not None:
+            owner.result = result
     if not in_kernel():
         return
     from IPython.display import clear_output
@@ -195,15 +198,39 @@ class Wiring:
             self.drawn = self.state()
 
 
-def wire(box, controls, update):
-    """Call ``update()`` whenever the state of ``controls`` changes (see :class:`Wiring`), draw once now and return
-    ``box``, which gets ``box.wiring`` (``box.wiring.hold()`` sets several controls with one redraw)."""
-    wiring = Wiring(controls, update)
+def wire(box, controls, update, *, watch=None):
+    """Give the explorer ``box`` its common attributes, call ``update()`` whenever the state of the controls changes
+    (see :class:`Wiring`), draw once now and return ``box``.
+
+    ``controls`` is a dict, name -> control widget. ``box`` gets ``box.controls`` (that dict), ``box.wiring``,
+    ``box.set_values(**values)`` (set several controls by name, with one redraw), and ``box.figure`` and
+    ``box.result`` (``None`` until :func:`redraw` records the first). ``watch`` names the controls whose changes
+    call ``update()`` (default: all); the others are only read when the explorer acts (e.g. on a button).
+    """
+    if not isinstance(controls, Mapping):
+        raise TypeError(f"wire expects a dict of named controls. Got {type(controls).__name__} instead.")
+    controls = dict(controls)
+    watched = controls if watch is None else {name: controls[name] for name in watch}
+    wiring = Wiring(watched.values(), update)
     for control in wiring.controls:
         control.observe(wiring.changed, names="value")
-    box.wiring = wiring
+    box.controls, box.wiring, box.figure, box.result = controls, wiring, None, None
+    box.set_values = _value_setter(box)
     wiring.refresh()
     return box
+
+
+def _value_setter(box):
+    def set_values(**values) -> None:
+        """Set several controls by name (``box.controls``), with one redraw at the end."""
+        unknown = sorted(set(values) - set(box.controls))
+        if unknown:
+            raise TypeError(f"set_values got unknown control(s) {unknown}. The controls are {list(box.controls)}.")
+        with box.wiring.hold():
+            for name, value in values.items():
+                box.controls[name].value = value
+
+    return set_values
 
 
 def row(*children, **layout):

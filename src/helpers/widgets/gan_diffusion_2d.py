@@ -113,7 +113,7 @@ def gan_training_explorer(histories):
         redraw(out, plot_points_2d(h["samples"][i], reference=h["real"], title=_gan_title(run.value, h, i)),
                owner=box)
 
-    return wire(box, (run, k), update)
+    return wire(box, dict(run=run, snapshot=k), update)
 
 
 def static_gan_training(histories):
@@ -165,7 +165,7 @@ def diffusion_explorer(history):
         redraw(out, plot_points_2d(path[i], reference=history["data"], title=f"{which.value}: x_t at t = {i}"),
                owner=box)
 
-    return wire(box, (t, which), update)
+    return wire(box, dict(t=t, process=which), update)
 
 
 def static_diffusion(history, *, every=2):

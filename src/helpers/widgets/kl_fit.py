@@ -129,10 +129,10 @@ def kl_fit_explorer():
     box = widgets.VBox([row(sep, weight, width), out])
 
     def update(*_):
-        fig = plot_kl_fit(compute_kl_fit(separation=sep.value, weight=weight.value, width=width.value))
-        redraw(out, fig, owner=box)
+        result = compute_kl_fit(separation=sep.value, weight=weight.value, width=width.value)
+        redraw(out, plot_kl_fit(result), owner=box, result=result)
 
-    return wire(box, (sep, weight, width), update)
+    return wire(box, dict(separation=sep, weight=weight, width=width), update)
 
 
 def static_kl_fit(*, separations=(0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0), weight: float = 0.5, width: float = 0.6):

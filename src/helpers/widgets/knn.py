@@ -98,11 +98,10 @@ def knn_explorer(*, n_train: int = 120, seed: int = 0):
     box = widgets.VBox([row(k, metric, noise), out])
 
     def update(*_):
-        fig = plot_knn_regions(compute_knn_regions(k=k.value, metric=metric.value, noise=noise.value,
-                                                   n_train=n_train, seed=seed))
-        redraw(out, fig, owner=box)
+        result = compute_knn_regions(k=k.value, metric=metric.value, noise=noise.value, n_train=n_train, seed=seed)
+        redraw(out, plot_knn_regions(result), owner=box, result=result)
 
-    return wire(box, (k, metric, noise), update)
+    return wire(box, dict(k=k, metric=metric, noise=noise), update)
 
 
 def static_knn_regions(*, ks=(1, 3, 7, 15, 31, 61), metrics=("l2", "l1"), noise: float = 0.3, seed: int = 0):

@@ -99,9 +99,9 @@ def latent_traversal_explorer(decode, *, codes=None, labels=None, limit=3.0, ima
         z = (z1.value, z2.value)
         image = _decode(decode, np.array([z]), image_shape)[0]
         fig = plot_latent_traversal(image, z, codes=codes, labels=labels, title=f"z = ({z[0]:.1f}, {z[1]:.1f})")
-        redraw(out, fig, owner=box)
+        redraw(out, fig, owner=box, result=image)
 
-    return wire(box, (z1, z2), update)
+    return wire(box, dict(z1=z1, z2=z2), update)
 
 
 def static_latent_traversal(decode, values, *, codes=None, labels=None, image_shape=(8, 8)):

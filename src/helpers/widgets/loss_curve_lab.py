@@ -22,7 +22,7 @@ import json
 import math
 from importlib import resources
 
-from .display import in_kernel, redraw
+from .display import in_kernel, redraw, wire
 from .loss_curve_runs import (
     N_CLASSES,
     OPTIMIZERS,
@@ -270,10 +270,12 @@ def static_range_test_figure(result, runs: dict, smoothings=(0.0, 0.6, 0.9, 0.98
 
 
 def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, train_now: bool = True):
-    """The live lab. Returns a VBox with ``.controls``, ``.run()`` (the "train" button), ``.find_lr()`` (the range
-    test and a run at each suggestion; the learning rate is set to the better one), ``.set_values(**controls)``,
-    ``.records`` (this session's runs), ``.range_test`` (the latest range test and its runs) and ``.figure`` (the
-    latest plot). The smoothing slider redraws the latest run with its per-update training loss smoothed."""
+    """The live lab. Returns a VBox with the explorers' attributes (see :mod:`helpers.widgets`: ``.controls``,
+    ``.wiring``, ``.set_values(**values)``, ``.figure`` and ``.result``, the run or the ``(range test, runs)`` that
+    the figure shows), ``.run()`` (the "train" button), ``.find_lr()`` (the range test and a run at each suggestion;
+    the learning rate is set to the better one), ``.records`` (this session's runs), ``.range_test`` (the latest
+    range test, its runs and its figure) and ``.buttons``. Only the smoothing slider redraws (the latest run, with
+    its per-update training loss smoothed); the other controls take effect in the next run."""
     import ipywidgets as w
 
 
@@ -310,7 +312,7 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
                   layout=w.Layout(flex="1 1 300px", min_width="280px"))
     box = w.VBox([w.HBox([w.VBox(list(c.values()), layout=w.Layout(flex="0 0 auto")), side],
                          layout=w.Layout(flex_flow="row wrap")), out])
-    box.controls, box.records, box.figure, box.range_test = c, [], None, None
+    box.records, box.range_test = [], None
 
     def current() -> LabConfig:
         values = {k: v.value for k, v in c.items() if k != "smoothing"}
@@ -319,17 +321,17 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
 
     def draw(record, previous=None):
         previous = box.records[-max_previous:] if previous is None else previous
-        box.figure = plot_run(record, previous=previous, smoothing=float(c["smoothing"].value))
-        if in_kernel():  # outside a kernel (tests, scripts) there is nowhere to draw
-            redraw(out, box.figure)
+        redraw(out, plot_run(record, previous=previous, smoothing=float(c["smoothing"].value)), owner=box,
+               result=record)
+
+    def draw_range_test(result, runs):
+        fig = plot_range_test(result, runs, smoothing=float(c["smoothing"].value))
+        box.range_test = (result, runs, fig)
+        redraw(out, fig, owner=box, result=(result, runs))
 
     def resmooth(_=None):
         if box.range_test is not None and box.figure is box.range_test[2]:
-            result, runs, _ = box.range_test
-            box.figure = plot_range_test(result, runs, smoothing=float(c["smoothing"].value))
-            box.range_test = (result, runs, box.figure)
-            if in_kernel():
-                redraw(out, box.figure)
+            draw_range_test(*box.range_test[:2])
         elif box.records:
             draw(box.records[-1], previous=box.records[-1 - max_previous:-1])
 
@@ -354,10 +356,7 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
     def find_lr(_=None):
         progress.value = "range test, then a run at each suggestion …"
         result, runs = compute_range_test_runs(current())
-        box.figure = plot_range_test(result, runs, smoothing=float(c["smoothing"].value))
-        box.range_test = (result, runs, box.figure)
-        if in_kernel():
-            redraw(out, box.figure)
+        draw_range_test(result, runs)
         box.records.extend(runs.values())
         scores = {k: min(r.val_loss) for k, r in runs.items() if r.val_loss}
         msg = f"range test: {html.escape(result.summary())}. "
@@ -374,16 +373,11 @@ def loss_curve_lab(*, config: LabConfig | None = None, max_previous: int = 4, tr
     def clear(_=None):
         box.records.clear()
 
-    def set_values(**values):
-        for name, value in values.items():
-            c[name].value = value
-
     train_b.on_click(run)
     lr_b.on_click(find_lr)
-    c["smoothing"].observe(resmooth, names="value")
     clear_b.on_click(clear)
-    box.run, box.find_lr, box.set_values, box.buttons = run, find_lr, set_values, (train_b, lr_b, clear_b)
-    box.resmooth = resmooth
+    box.run, box.find_lr, box.buttons, box.resmooth = run, find_lr, (train_b, lr_b, clear_b), resmooth
+    wire(box, c, resmooth, watch=("smoothing",))  # draws nothing yet: there is no run
     if train_now:
         run()
     return box

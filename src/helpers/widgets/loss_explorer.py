@@ -200,11 +200,10 @@ def loss_explorer():
     box = widgets.VBox([row(outlier, wrong, delta), out])
 
     def update(*_):
-        fig = plot_loss_explorer(compute_loss_explorer(outlier=outlier.value, wrong_logit=wrong.value,
-                                                       delta=delta.value))
-        redraw(out, fig, owner=box)
+        result = compute_loss_explorer(outlier=outlier.value, wrong_logit=wrong.value, delta=delta.value)
+        redraw(out, plot_loss_explorer(result), owner=box, result=result)
 
-    return wire(box, (outlier, wrong, delta), update)
+    return wire(box, dict(outlier=outlier, wrong_logit=wrong, delta=delta), update)
 
 
 def static_loss_explorer(*, outliers=(0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 30.0), wrong_logits=(-2.0, 0.0, 2.0, 4.0, 6.0, 8.0, 10.0),

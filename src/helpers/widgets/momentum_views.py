@@ -273,7 +273,8 @@ def momentum_readout(eig: dict, plane: dict) -> str:
 def momentum_explorer(*, kappa: float = 100.0, lr: float = 0.01, momentum: float = 0.9, steps: int = 100):
     """κ, α, β and steps as live controls; buttons set the optimum or the best α for the chosen β.
 
-    Returns a VBox with ``.controls``, ``.buttons``, ``.set_values(**values)`` and ``.last_figure``.
+    Returns a VBox with the explorers' attributes (see :mod:`helpers.widgets`; ``.result`` is ``(eig, plane)``, what
+    :func:`plot_momentum_views` draws) and ``.buttons``.
     """
     import ipywidgets as w
 
@@ -297,27 +298,21 @@ def momentum_explorer(*, kappa: float = 100.0, lr: float = 0.01, momentum: float
         k = float(c["kappa"].value)
         eig = compute_eigen_errors(k, c["lr"].value, c["momentum"].value, steps=int(c["steps"].value))
         plane = compute_rate_plane(k)
-        box.result = (eig, plane)
         readout.value = momentum_readout(eig, plane) + (
             f"<p style='color:#b00'><b>{html.escape(_diverged_note(eig))}</b></p>" if _diverged_note(eig) else "")
-        redraw(out, plot_momentum_views(eig, plane), owner=box)
-
-    def set_values(**values):
-        with box.wiring.hold():
-            for name, value in values.items():
-                c[name].value = value
+        redraw(out, plot_momentum_views(eig, plane), owner=box, result=(eig, plane))
 
     def optimum(_=None):
         th = quadratic_theory((1.0, float(c["kappa"].value)))
-        set_values(lr=th["hb_lr_opt"], momentum=th["hb_momentum_opt"])
+        box.set_values(lr=th["hb_lr_opt"], momentum=th["hb_momentum_opt"])
 
     def best(_=None):
-        set_values(lr=best_lr_for_momentum(float(c["kappa"].value), float(c["momentum"].value)))
+        box.set_values(lr=best_lr_for_momentum(float(c["kappa"].value), float(c["momentum"].value)))
 
     best_b.on_click(best)
     opt_b.on_click(optimum)
-    box.controls, box.buttons, box.set_values = c, (best_b, opt_b), set_values
-    return wire(box, list(c.values()), update)
+    box.buttons = (best_b, opt_b)
+    return wire(box, c, update)
 
 
 def _diverged_note(eig) -> str:

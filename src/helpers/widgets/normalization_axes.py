@@ -145,9 +145,9 @@ def normalization_axes_explorer(*, n: int = 4, c: int = 6, hw: int = 5):
         result = compute_normalization_sets(kind.value, n=n, c=c, hw=hw, num_groups=int(groups.value),
                                             sample=int(sample.value), channel=int(channel.value))
         fig = plot_normalization_block(result, sample=int(sample.value), channel=int(channel.value))
-        redraw(out, fig, owner=box)
+        redraw(out, fig, owner=box, result=result)
 
-    return wire(box, (kind, groups, sample, channel), update)
+    return wire(box, dict(kind=kind, groups=groups, sample=sample, channel=channel), update)
 
 
 def static_normalization_axes(*, settings=(("batch", 1), ("layer", 1), ("instance", 1), ("group", 2), ("group", 3)),
@@ -244,10 +244,10 @@ def dropout_masks_explorer(*, n_units: int = 12):
     box = widgets.VBox([row(p, seed), out])
 
     def update(*_):
-        fig = plot_dropout_masks(compute_dropout_masks(round(float(p.value), 4), n_units=n_units, seed=int(seed.value)))
-        redraw(out, fig, owner=box)
+        result = compute_dropout_masks(round(float(p.value), 4), n_units=n_units, seed=int(seed.value))
+        redraw(out, plot_dropout_masks(result), owner=box, result=result)
 
-    return wire(box, (p, seed), update)
+    return wire(box, dict(p=p, seed=seed), update)
 
 
 def static_dropout_masks(*, ps=(0.1, 0.25, 0.5, 0.75, 0.9), seed: int = 0):

@@ -187,8 +187,8 @@ def readout_html(surface: Surface, trajectories: dict, *, lr: float, momentum: f
 
 
 def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentum", "Nesterov", "Adam", "Newton")):
-    """The interactive widget (core ipywidgets only). Returns a VBox; ``box.figure`` and ``box.result`` hold the
-    latest figure and trajectories (used by the tests).
+    """The interactive widget (core ipywidgets only). Returns a VBox with the explorers' attributes (see
+    :mod:`helpers.widgets`; ``box.result`` holds the trajectories) and ``.buttons`` (the two "optimal" buttons).
 
     One redraw per change of state: sliders send their value when released (no stream of intermediate values, no
     echo of the value the front end rounds to its grid), and the "optimal" buttons set α (and β) together. The
@@ -232,7 +232,6 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
                       layout=w.Layout(flex="0 0 auto"))
     readout, out = w.HTML(layout=w.Layout(flex="1 1 300px", min_width="280px")), w.Output()
     box = w.VBox([w.HBox([controls, readout], layout=w.Layout(flex_flow="row wrap")), out])
-    box.figure, box.result = None, {}
 
     def current_surface():
         return make_surface(c["surface"].value, kappa=c["kappa"].value, angle=c["angle"].value,
@@ -248,11 +247,10 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
         result = compute_trajectories(s, tuple(c["optimizers"].value), lr="tuned" if tuned else lr,
                                       momentum=momentum, beta2=c["beta2"].value, start=(c["x0"].value, c["y0"].value),
                                       steps=c["steps"].value, noise=c["noise"].value, damping=c["damping"].value)
-        box.result, box.figure = result, plot_trajectories(s, result, tuned=tuned)
         used = "each its tuned α (see the table)" if tuned else f"α = {lr:.4g}"
         readout.value = (f"<small>Used: {used}, β = {momentum:.4g}, β₂ = {c['beta2'].value:.4g}</small>"
                          + readout_html(s, result, lr=lr, momentum=momentum))
-        redraw(out, box.figure)
+        redraw(out, plot_trajectories(s, result, tuned=tuned), owner=box, result=result)
 
     def use_optimal(momentum_too):
         s = current_surface() if c["surface"].value == "quadratic" else None
@@ -263,18 +261,12 @@ def optimizer_explorer(*, surface: str = "quadratic", optimizers=("GD", "Momentu
         values = {"lr": th["hb_lr_opt"] if momentum_too else th["gd_lr_opt"], "tuned": False}
         if momentum_too:
             values["momentum"] = min(th["hb_momentum_opt"], 0.99)
-        set_values(**values)
-
-    def set_values(**values):
-        """Set several controls (by name) and recompute once."""
-        with box.wiring.hold():
-            for name, value in values.items():
-                c[name].value = value
+        box.set_values(**values)
 
     gd_button.on_click(lambda _: use_optimal(False))
     hb_button.on_click(lambda _: use_optimal(True))
-    box.controls, box.buttons, box.set_values = c, (gd_button, hb_button), set_values
-    return wire(box, list(c.values()), update)
+    box.buttons = (gd_button, hb_button)
+    return wire(box, c, update)
 
 
 # ------------------------------------------------------------------------------------------- static variant

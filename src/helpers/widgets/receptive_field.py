@@ -397,7 +397,7 @@ def receptive_field_explorer(*, image=None):
             result = compute_receptive_field(net.value if net.value != "custom" else spec.value)
         except ValueError as err:
             result = {"rows": [], "error": str(err)}
-        box.last_result = result
+        box.result = result
         if not result["rows"]:
             table.value = _error_html(result["error"])
             if in_kernel():
@@ -412,7 +412,7 @@ def receptive_field_explorer(*, image=None):
         table.value = f"<pre>{format_table(result)}</pre>"
         redraw(out, fig, owner=box)
 
-    return wire(box, (net, spec, layer, unit_row, unit_col), update)
+    return wire(box, dict(network=net, spec=spec, layer=layer, unit_row=unit_row, unit_col=unit_col), update)
 
 
 def static_receptive_field(presets=("LeNet-5", "AlexNet", "VGG-16", "ResNet-18"), *, image=None,

@@ -418,7 +418,8 @@ def plot_lab(data: dict, state: dict | None = None):
 def receptive_field_lab_explorer(*, input_size: int = 32, train_steps: int = 40):
     """Network (presets or a typed layer list), layer, unit row and column (needs a live kernel). The presets
     are trained when the explorer starts (a few seconds), so that switching between them redraws at once; a typed
-    network trains on its first use."""
+    network trains on its first use. ``box.result`` is ``(lab, state)``, what :func:`plot_lab` draws (``state`` is
+    ``None`` for a layer list that is rejected)."""
     import ipywidgets as widgets
 
     from .display import redraw, row, wire
@@ -440,20 +441,19 @@ def receptive_field_lab_explorer(*, input_size: int = 32, train_steps: int = 40)
             except ValueError as err:
                 cache[text] = {"error": str(err), "ops": []}
         data = cache[text]
-        box.last_result = data
         if data["error"]:
+            box.result = (data, None)  # the error; the last figure stays
             info.value = _error_html(data["error"])
             return
         with box.wiring.quiet():  # a shorter network lowers layer.max and may move the slider: no second redraw
             layer.max = len(data["ops"])
         state = lab_state(data, layer.value - 1, (unit_row.value, unit_col.value))
-        box.last_state = state
         info.value = (f"<pre>recursion: field {state['box'][4]:g} px, jump {state['box'][5]:g}; "
                       f"gradient outside the pixels read: untrained {state['outside']['untrained']:.1e}, "
                       f"trained {state['outside']['trained']:.1e}</pre>")
-        redraw(out, plot_lab(data, state), owner=box)
+        redraw(out, plot_lab(data, state), owner=box, result=(data, state))
 
-    return wire(box, (net, spec, layer, unit_row, unit_col), update)
+    return wire(box, dict(network=net, spec=spec, layer=layer, unit_row=unit_row, unit_col=unit_col), update)
 
 
 def static_lab(spec=STATIC_NETWORK, *, data: dict | None = None, grid=UNIT_GRID, input_size: int = 40,

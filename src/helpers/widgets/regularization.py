@@ -288,10 +288,10 @@ def regularization_explorer(*, n_train: int = 30, seed: int = 1, steps: int = 80
             known.update((r["lam"], r) for r in batch)
         if value not in known:
             known[value] = compute_regularization_batch((value,), **kw)[0]
-        fig = plot_regularization(known[value], _path([known[v] for v in lams]))
-        redraw(out, fig, owner=box)
+        result = (known[value], _path([known[v] for v in lams]))
+        redraw(out, plot_regularization(*result), owner=box, result=result)
 
-    return wire(box, (lam, kind, noise), update)
+    return wire(box, dict(lam=lam, kind=kind, noise=noise), update)
 
 
 def static_regularization(*, lams=DEFAULT_LAMBDAS, kinds=("l2",), noise: float = 0.4, seed: int = 1):

@@ -271,10 +271,9 @@ def rnn_gradients_explorer():
             forget_bias=float(fbias.value),
             max_norm=float(max_norm.value),
         )
-        fig = plot_rnn_gradients(r)
-        redraw(out, fig, owner=box)
+        redraw(out, plot_rnn_gradients(r), owner=box, result=r)
 
-    return wire(box, (rho, steps, fbias, max_norm), update)
+    return wire(box, dict(rho=rho, steps=steps, forget_bias=fbias, max_norm=max_norm), update)
 
 
 def static_rnn_gradients(

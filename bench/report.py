@@ -180,9 +180,13 @@ def _meta_md(results: dict) -> str:
         ["date, duration", f"{m['date']}, {meta['duration_s']:.0f} s" + (" (quick run)" if meta.get("quick") else "")],
         ["CUDA", meta["cuda"]["note"]],
     ]
-    for run in results.get("runs", [])[:-1]:  # results merged from earlier runs (python -m bench.run --only)
-        rows.append([f"earlier run merged in ({', '.join(run['suites_run'])})",
-                     f"{run['date']}, load {run['load_average_start']} → {run['load_average_end']}"])
+    runs = results.get("runs", [])
+    for i, run in enumerate(runs[:-1]):  # results merged from earlier runs (python -m bench.run --only)
+        remeasured = {s for later in runs[i + 1:] for s in later["suites_run"]}
+        kept = [s for s in run["suites_run"] if s not in remeasured]
+        if kept:
+            rows.append([f"earlier run whose results are kept ({', '.join(kept)})",
+                         f"{run['date']}, load {run['load_average_start']} → {run['load_average_end']}"])
     if peak:
         rows.append([f"measured matmul peak ({peak['size']}²)",
                      f"NumPy float64 {peak['numpy_float64']:.1f}, NumPy float32 {peak['numpy_float32']:.1f}, "

@@ -19,7 +19,24 @@ from __future__ import annotations
 import math
 import numbers
 
-__all__ = ["Value", "topological_order"]
+__all__ = ["Value", "topological_order", "ReflectedOperators"]
+
+
+class ReflectedOperators:
+    """``2 + v``, ``2 * v``, ``2 - v``, ``2 / v``: Python asks the right operand, which lifts the number to a node
+    of its own kind (``_lift``) and reuses its forward operators. Shared by :class:`Value` and ``Tensor``."""
+
+    def __radd__(self, other):
+        return self + other
+
+    def __rmul__(self, other):
+        return self * other
+
+    def __rsub__(self, other):
+        return self._lift(other) - self
+
+    def __rtruediv__(self, other):
+        return self._lift(other) / self
 
 
 def _as_value(x) -> Value:
@@ -32,7 +49,7 @@ def _as_value(x) -> Value:
                     f"{type(x).__name__} instead.")
 
 
-class Value:
+class Value(ReflectedOperators):
     """One scalar node of a computational graph.
 
     >>> x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
@@ -41,6 +58,8 @@ class Value:
     >>> x.grad, y.grad, z.grad
     (-4.0, -4.0, 3.0)
     """
+
+    _lift = staticmethod(lambda x: _as_value(x))  # a plain number becomes a constant node
 
     def __init__(self, data, _children: tuple[Value, ...] = (), _op: str = "", label: str = ""):
         if not isinstance(data, numbers.Real) or isinstance(data, bool):
@@ -130,19 +149,6 @@ class Value:
 
         out._backward = _backward
         return out
-
-    # Python calls these for `2 + v`, `2 * v`, `2 - v`, `2 / v`.
-    def __radd__(self, other) -> Value:
-        return self + other
-
-    def __rmul__(self, other) -> Value:
-        return self * other
-
-    def __rsub__(self, other) -> Value:
-        return _as_value(other) - self
-
-    def __rtruediv__(self, other) -> Value:
-        return _as_value(other) / self
 
     # ---- unary functions ---------------------------------------------------------------------
     def exp(self) -> Value:

@@ -20,7 +20,7 @@ import numbers
 
 import numpy as np
 
-from .scalar import topological_order
+from .scalar import ReflectedOperators, topological_order
 
 __all__ = ["Tensor", "unbroadcast"]
 
@@ -54,7 +54,7 @@ def _normalize_axis(axis, ndim: int, where: str) -> tuple[int, ...]:
     return tuple(sorted(a % ndim for a in axes))
 
 
-class Tensor:
+class Tensor(ReflectedOperators):
     """A float64 array that records how it was computed, so ``backward`` can differentiate through it.
 
     >>> w = Tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -63,6 +63,8 @@ class Tensor:
     >>> w.grad.tolist()
     [[1.0, 1.0], [1.0, 1.0]]
     """
+
+    _lift = staticmethod(lambda x: _as_tensor(x))  # a plain number becomes a constant node
 
     def __init__(self, data, _children: tuple[Tensor, ...] = (), _op: str = "", label: str = ""):
         array = np.asarray(data)
@@ -136,18 +138,6 @@ class Tensor:
 
     def __sub__(self, other) -> Tensor:
         return self + (-_as_tensor(other))
-
-    def __radd__(self, other) -> Tensor:
-        return self + other
-
-    def __rmul__(self, other) -> Tensor:
-        return self * other
-
-    def __rsub__(self, other) -> Tensor:
-        return _as_tensor(other) - self
-
-    def __rtruediv__(self, other) -> Tensor:
-        return _as_tensor(other) / self
 
     # ---- matrix product ------------------------------------------------------------------------
     def __matmul__(self, other) -> Tensor:

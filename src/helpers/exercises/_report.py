@@ -36,12 +36,14 @@ def call(fn, *args, name: str, convert=None, what: str = "your function"):
         return False, None
 
 
-def attempt(fn, *args, name: str, task: str = "", convert=None, what: str = "your function"):
+def attempt(fn, *args, name: str, task: str = "", convert=None, what: str = "your function",
+            shape: tuple[int, ...] | None = None, shape_meaning: str = ""):
     """Run the reader's ``fn(*args)`` like :func:`call`, telling an untouched stub apart from a wrong answer.
 
-    Returns ``(state, result)``: state ``True`` when it ran (``result`` converted), ``False`` when it raised (❌
-    printed), ``None`` when it returned ``None`` (the stub's ``...`` body: :func:`not_attempted` printed with
-    ``task``). A checker continues only ``if state``, and otherwise returns ``state``.
+    Returns ``(state, result)``: state ``True`` when it ran (``result`` converted), ``False`` when it raised or,
+    given ``shape``, returned an array of another shape (❌ printed, with ``shape_meaning`` saying why that shape),
+    ``None`` when it returned ``None`` (the stub's ``...`` body: :func:`not_attempted` printed with ``task``). A
+    checker continues only ``if state``, and otherwise returns ``state``.
     """
     ok, result = call(fn, *args, name=name, what=what)
     if not ok:
@@ -49,13 +51,26 @@ def attempt(fn, *args, name: str, task: str = "", convert=None, what: str = "you
     if result is None:
         not_attempted(name, task, why=f"{what} returns None")
         return None, None
-    if convert is None:
-        return True, result
-    try:
-        return True, convert(result)
-    except Exception as err:  # noqa: BLE001 - the reader's result may be of any type
-        report(False, name, f"{what} returned {type(result).__name__}, which could not be read as expected: {err}")
+    if convert is not None:
+        try:
+            result = convert(result)
+        except Exception as err:  # noqa: BLE001 - the reader's result may be of any type
+            report(False, name, f"{what} returned {type(result).__name__}, which could not be read as expected: {err}")
+            return False, None
+    if shape is not None and np.shape(result) != tuple(shape):
+        meaning = f" ({shape_meaning})" if shape_meaning else ""
+        report(False, name, f"expected shape {tuple(shape)}{meaning}, got {np.shape(result)}.")
         return False, None
+    return True, result
+
+
+def diagnose(got, mistakes, otherwise: str, *, same=np.allclose) -> str:
+    """The hint for a wrong answer: each of ``mistakes`` is a pair ``(what that mistake computes, what to tell the
+    reader)``; the first whose value ``same(got, value)`` matches gives the hint, ``otherwise`` when none does."""
+    for value, hint in mistakes:
+        if same(got, value):
+            return hint
+    return otherwise
 
 
 def as_float(result):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import softmax as scipy_softmax
 
-from ._report import as_float, attempt, report
+from ._report import as_float, attempt, diagnose, report
 
 
 def check_parameter_count(count) -> bool | None:
@@ -41,12 +41,10 @@ def check_stable_softmax(softmax) -> bool | None:
              np.random.default_rng(3).standard_normal((5, 7)) * 10]
     for a in cases:
         with np.errstate(all="ignore"):
-            state, got = attempt(softmax, a.copy(), name="stable softmax", convert=as_float,
+            state, got = attempt(softmax, a.copy(), name="stable softmax", convert=as_float, shape=a.shape,
                                  task="Subtract each row's maximum, exponentiate, divide by the row sum.")
         if not state:
             return state
-        if got.shape != a.shape:
-            return report(False, "stable softmax", f"expected shape {a.shape}, got {got.shape}.")
         if not np.isfinite(got).all():
             return report(False, "stable softmax", "your output has NaN/inf for large scores: subtract the row "
                                                    "maximum before exponentiating.")
@@ -137,7 +135,8 @@ def check_huber_backward(huber_backward) -> bool | None:
     cases = [(rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3)), 1.0),
              (np.array([0.1, -3.0, 2.5, 0.4, 10.0]), np.zeros(5), 0.5)]
     for pred, target, delta in cases:
-        state, got = attempt(huber_backward, pred.copy(), target.copy(), delta, name=name, task=task, convert=as_float)
+        state, got = attempt(huber_backward, pred.copy(), target.copy(), delta, name=name, task=task, convert=as_float,
+                             shape=pred.shape, shape_meaning="one gradient entry per prediction")
         if not state:
             return state
         pt = torch.tensor(pred, requires_grad=True)
@@ -147,20 +146,14 @@ def check_huber_backward(huber_backward) -> bool | None:
             lambda p, t=target, d=delta: float(F.huber_loss(torch.tensor(p), torch.tensor(t), delta=d)), pred.copy())
         assert np.allclose(want, numeric, atol=1e-6)  # the two oracles agree (|r| = δ exactly never occurs here)
         r = pred - target
-        if got.shape != want.shape:
-            return report(False, name, f"expected a gradient of shape {want.shape} (one entry per prediction), "
-                                       f"got {got.shape}.")
         if np.allclose(got, want):
             continue
-        if np.allclose(got, r / r.size):
-            hint = ("that is the MSE's half: beyond δ the loss grows linearly, so its slope is ±δ. Clip r to "
-                    "[-δ, δ].")
-        elif np.allclose(got, want * r.size):
-            hint = "you are missing the 1/N of the mean (N = number of entries)."
-        elif np.allclose(got, -want):
-            hint = "the sign is flipped: the loss grows when pred moves away from target."
-        else:
-            hint = "compare with np.clip(pred - target, -δ, δ) / N on a small example."
+        hint = diagnose(got, [
+            (r / r.size, "that is the MSE's half: beyond δ the loss grows linearly, so its slope is ±δ. Clip r to "
+                         "[-δ, δ]."),
+            (want * r.size, "you are missing the 1/N of the mean (N = number of entries)."),
+            (-want, "the sign is flipped: the loss grows when pred moves away from target.")],
+            otherwise="compare with np.clip(pred - target, -δ, δ) / N on a small example.")
         return report(False, name, f"for δ = {delta:g} and residuals {np.round(r.ravel()[:4], 2).tolist()}... expected "
                                    f"{np.round(want.ravel()[:4], 4).tolist()}..., got {np.round(got.ravel()[:4], 4).tolist()}...: {hint}")
     return report(True, name)

@@ -109,11 +109,10 @@ def check_numerical_gradient(numerical_gradient) -> bool | None:
     want = np.cos(x) * x**2 + 2 * x * np.sin(x)
     mine = x.copy()
     state, got = attempt(numerical_gradient, f, mine, 1e-5, name=name, convert=lambda r: np.asarray(r, float),
-                         task="Return an array of the shape of x: (f(x + h e_i) - f(x - h e_i)) / 2h per entry.")
+                         shape=x.shape, task="Return an array of the shape of x: (f(x + h e_i) - f(x - h e_i)) / 2h "
+                                             "per entry.")
     if not state:
         return state
-    if got.shape != x.shape:
-        return report(False, name, f"expected shape {x.shape}, got {got.shape}.")
     if not np.array_equal(mine, x):
         return report(False, name, "your function changed x: put every entry back to its old value after "
                                    "evaluating f at x ± h (or work on a copy).")
@@ -133,6 +132,7 @@ def check_silu_backward(silu_backward) -> bool | None:
     rng = np.random.default_rng(10)
     x, dout = rng.standard_normal((4, 5)) * 2, rng.standard_normal((4, 5))
     state, got = attempt(silu_backward, dout.copy(), x.copy(), name=name, convert=lambda r: np.asarray(r, float),
+                         shape=x.shape, shape_meaning="dx has the shape of x",
                          task="Return dx, the shape of x: dout times the local derivative of x·sigma(x).")
     if not state:
         return state
@@ -140,8 +140,6 @@ def check_silu_backward(silu_backward) -> bool | None:
     torch.nn.functional.silu(xt).backward(torch.tensor(dout))
     want = xt.grad.numpy()
     s = 1 / (1 + np.exp(-x))
-    if got.shape != x.shape:
-        return report(False, name, f"dx must have the shape of x, {x.shape}; got {got.shape}.")
     if np.allclose(got, dout * s) or np.allclose(got, dout * x * s * (1 - s)):
         return report(False, name, "x appears twice in x·sigma(x): use the product rule, "
                                    "d/dx [x sigma(x)] = sigma(x) + x sigma'(x).")

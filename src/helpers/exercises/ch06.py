@@ -14,7 +14,7 @@ import numpy as np
 
 from helpers.core import schedules as _schedules
 
-from ._report import as_int_tuple, attempt, call, check_early_stopping_cases, not_attempted, report
+from ._report import as_int_tuple, attempt, call, check_early_stopping_cases, diagnose, not_attempted, report
 
 
 def check_initial_loss(value, num_classes: int) -> bool | None:
@@ -51,14 +51,13 @@ def check_step_decay(step_decay) -> bool | None:
         if math.isclose(got, expected, rel_tol=1e-9):
             continue
         where = f"epoch={epoch}, lr0={lr0:.3f}, t={t:.3f}, n={n}: expected {expected:.6g}, got {got:.6g}."
-        if math.isclose(got, lr0 * (1 - t) ** (epoch / n), rel_tol=1e-9):
-            hint = "the rate changes only every n epochs: use the whole number of decays, epoch // n."
-        elif math.isclose(got, lr0 * t ** (epoch // n), rel_tol=1e-9):
-            hint = "t is the fraction *removed* (α − tα); the factor kept is 1 − t, PyTorch's gamma."
-        elif math.isclose(got, lr0 * (1 - t) ** (epoch // n + 1), rel_tol=1e-9):
-            hint = "at epoch 0 no decay has happened yet: the rate is α₀."
-        else:
-            hint = "how many decays have happened by this epoch?"
+        hint = diagnose(got, [
+            (lr0 * (1 - t) ** (epoch / n), "the rate changes only every n epochs: use the whole number of decays, "
+                                           "epoch // n."),
+            (lr0 * t ** (epoch // n), "t is the fraction *removed* (α − tα); the factor kept is 1 − t, PyTorch's "
+                                      "gamma."),
+            (lr0 * (1 - t) ** (epoch // n + 1), "at epoch 0 no decay has happened yet: the rate is α₀.")],
+            otherwise="how many decays have happened by this epoch?", same=lambda a, b: math.isclose(a, b, rel_tol=1e-9))
         return report(False, name, f"{where} {hint}")
     return report(True, name)
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from helpers.numpy_impl import losses as _losses
 
-from ._report import as_float, attempt, not_attempted, report
+from ._report import as_float, attempt, diagnose, not_attempted, report
 
 
 def check_cross_entropy(cross_entropy) -> bool | None:
@@ -38,12 +38,13 @@ def check_cross_entropy(cross_entropy) -> bool | None:
         if not math.isfinite(got):
             hint = ("the result is not finite: ln of a probability that rounded to 0 is -inf. Never take the log "
                     "of softmax's output; use the log-softmax formula, where nothing is exponentiated and logged back.")
-        elif math.isclose(got, -expected, rel_tol=1e-9):
-            hint = "the sign is wrong: the loss is -ln p_y, a positive number."
-        elif math.isclose(got, float(per_example.sum()), rel_tol=1e-9):
-            hint = "that is the sum over the examples; take the mean (F.cross_entropy's default reduction)."
         else:
-            hint = "compare with -ln(softmax(s)[y]) on a small example by hand."
+            hint = diagnose(got, [
+                (-expected, "the sign is wrong: the loss is -ln p_y, a positive number."),
+                (float(per_example.sum()), "that is the sum over the examples; take the mean (F.cross_entropy's "
+                                           "default reduction).")],
+                otherwise="compare with -ln(softmax(s)[y]) on a small example by hand.",
+                same=lambda a, b: math.isclose(a, b, rel_tol=1e-9))
         return report(False, name, f"for scores {np.round(scores[0], 1).tolist()}... and labels {labels.tolist()} "
                                    f"expected {expected:.6g}, got {got:.6g}: {hint}")
     return report(True, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._report import as_float, attempt, not_attempted, report
+from ._report import as_float, attempt, diagnose, not_attempted, report
 
 # The max-pooling examples of the lecture notes (2x2 windows, stride 2), with their printed outputs.
 NOTES_POOLING = [
@@ -36,14 +36,14 @@ def check_transposed_output_size(output_size) -> bool | None:
                         return state
                     if got == want:
                         continue
-                    if got == (n + 2 * p - k) // s + 1:
-                        hint = "that is the forward convolution's size: a transposed convolution goes the other way."
-                    elif got == n * s:
-                        hint = "n * s counts only the stamps' starting points; the last stamp adds k - s more pixels."
-                    elif got == (n - 1) * s + k:
-                        hint = "right without padding; padding p crops p pixels from each side of the output."
-                    else:
-                        hint = "solve n = (m + 2p - k) // s + 1 for the smallest m."
+                    hint = diagnose(got, [
+                        ((n + 2 * p - k) // s + 1, "that is the forward convolution's size: a transposed "
+                                                   "convolution goes the other way."),
+                        (n * s, "n * s counts only the stamps' starting points; the last stamp adds k - s more "
+                                "pixels."),
+                        ((n - 1) * s + k, "right without padding; padding p crops p pixels from each side of the "
+                                          "output.")],
+                        otherwise="solve n = (m + 2p - k) // s + 1 for the smallest m.", same=int.__eq__)
                     return report(False, name, f"output_size(n={n}, k={k}, s={s}, p={p}) = {got}, "
                                                f"F.conv_transpose1d gives {want}: {hint}")
     return report(True, name)

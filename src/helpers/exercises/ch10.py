@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._report import attempt, not_attempted, report
+from ._report import attempt, diagnose, not_attempted, report
 
 
 def _params(module) -> int:
@@ -98,15 +98,13 @@ def check_preact_forward(forward) -> bool | None:
             return report(False, name, f"return a tensor of the input's shape {tuple(x.shape)}.")
         if torch.allclose(got, want, atol=1e-5):
             continue
-        if torch.allclose(got, post, atol=1e-5):
-            hint = ("that is the original (post-activation) block: conv first, ReLU after the sum. Here BN and ReLU "
-                    "come before each convolution and nothing follows the addition.")
-        elif torch.allclose(got, no_skip, atol=1e-5):
-            hint = "F(x) is right; the identity shortcut, + x, is missing."
-        elif torch.allclose(got, block.relu(want), atol=1e-5):
-            hint = "no ReLU after the addition: the identity path must stay clean, so that dy/dx = I + dF/dx."
-        else:
-            hint = task
+        hint = diagnose(got, [
+            (post, "that is the original (post-activation) block: conv first, ReLU after the sum. Here BN and ReLU "
+                   "come before each convolution and nothing follows the addition."),
+            (no_skip, "F(x) is right; the identity shortcut, + x, is missing."),
+            (block.relu(want), "no ReLU after the addition: the identity path must stay clean, so that "
+                               "dy/dx = I + dF/dx.")],
+            otherwise=task, same=lambda a, b: torch.allclose(a, b, atol=1e-5))
         return report(False, name, f"wrong output for {channels} channels: {hint}")
     return report(True, name)
 
@@ -190,16 +188,16 @@ def check_average_precision(average_precision) -> bool | None:
             return state
         if np.isclose(got, want, atol=1e-9):
             continue
-        if np.isclose(got, _ap_variant(scores, tp, n_true, sort=False)):
-            hint = "the detections are not sorted: rank them by descending score before accumulating."
-        elif np.isclose(got, _ap_variant(scores, tp, n_true, envelope=False)):
-            hint = ("that is the area under the raw, zig-zagging precision; VOC first replaces the precision at each "
-                    "recall by the best precision at that or any higher recall (a running maximum from the right).")
-        elif np.isclose(got, _ap_variant(scores, tp, n_true, per_detection=True)):
-            hint = ("recall divides by the number of true objects n_true (missed ones included), not by the number of "
-                    "detections.")
-        else:
-            hint = task
+        hint = diagnose(got, [
+            (_ap_variant(scores, tp, n_true, sort=False),
+             "the detections are not sorted: rank them by descending score before accumulating."),
+            (_ap_variant(scores, tp, n_true, envelope=False),
+             "that is the area under the raw, zig-zagging precision; VOC first replaces the precision at each "
+             "recall by the best precision at that or any higher recall (a running maximum from the right)."),
+            (_ap_variant(scores, tp, n_true, per_detection=True),
+             "recall divides by the number of true objects n_true (missed ones included), not by the number of "
+             "detections.")],
+            otherwise=task, same=np.isclose)
         return report(False, name, f"scores {np.round(scores, 2).tolist()}, tp {tp.astype(int).tolist()}, n_true "
                                    f"{n_true}: got {got:.4f}, expected {want:.4f}. {hint}")
     return report(True, name)

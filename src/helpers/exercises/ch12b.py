@@ -39,12 +39,10 @@ def check_alpha_bar(alpha_bar):
     abar_1 .. abar_T, i.e. ``abar_t = prod_{s=1}^{t} (1 - beta_s)``."""
     betas = np.linspace(0.05, 0.3, 7)
     expected = np.cumprod(1 - betas)
-    state, got = attempt(alpha_bar, betas.copy(), name="alpha_bar", convert=as_float,
-                         task="Return abar_1 .. abar_T, one value per entry of betas.")
+    state, got = attempt(alpha_bar, betas.copy(), name="alpha_bar", convert=as_float, shape=expected.shape,
+                         shape_meaning="one value per step", task="Return abar_1 .. abar_T, one value per entry of betas.")
     if not state:
         return state
-    if got.shape != expected.shape:
-        return report(False, "alpha_bar", f"expected one value per step, shape {expected.shape}; got {got.shape}.")
     if np.allclose(got[:-1], expected[1:]):
         return report(False, "alpha_bar", "each product has one factor too many: the product starts at s = 1, "
                                           "so abar_1 = 1 - beta_1 (the lecture notes' s = 0 is a slip).")

@@ -143,13 +143,17 @@ class Linear(Module):
         return f"Linear(in_features={self.in_features}, out_features={self.out_features}, bias={bias})"
 
 
-class _Activation(Module):
-    """A parameter-free elementwise layer defined by a forward/backward pair of :mod:`.layers`."""
+class _Stateless(Module):
+    """A parameter-free layer defined by a forward/backward pair of :mod:`.layers`; ``_options`` gives the
+    forward's keyword arguments (the layer's settings)."""
 
     _forward = _backward = None  # set by subclasses (staticmethods)
 
+    def _options(self) -> dict:
+        return {}
+
     def forward(self, x):
-        out, self._cache = self._forward(x)
+        out, self._cache = self._forward(x, **self._options())
         return out
 
     def backward(self, dout):
@@ -157,73 +161,63 @@ class _Activation(Module):
         return dx
 
 
-class ReLU(_Activation):
+class ReLU(_Stateless):
     _forward, _backward = staticmethod(relu_forward), staticmethod(relu_backward)
 
 
-class Sigmoid(_Activation):
+class Sigmoid(_Stateless):
     _forward, _backward = staticmethod(sigmoid_forward), staticmethod(sigmoid_backward)
 
 
-class Tanh(_Activation):
+class Tanh(_Stateless):
     _forward, _backward = staticmethod(tanh_forward), staticmethod(tanh_backward)
 
 
-class LeakyReLU(Module):
+class LeakyReLU(_Stateless):
+    _forward, _backward = staticmethod(leaky_relu_forward), staticmethod(leaky_relu_backward)
+
     def __init__(self, negative_slope: float = 0.01):
         super().__init__()
         self.negative_slope = check_real(negative_slope, "negative_slope", "LeakyReLU")
 
-    def forward(self, x):
-        out, self._cache = leaky_relu_forward(x, negative_slope=self.negative_slope)
-        return out
-
-    def backward(self, dout):
-        (dx,) = leaky_relu_backward(dout, self._pop_cache())
-        return dx
+    def _options(self) -> dict:
+        return dict(negative_slope=self.negative_slope)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(negative_slope={self.negative_slope})"
 
 
-class Dropout(Module):
+class Dropout(_Stateless):
     """Inverted dropout (PyTorch's convention, :func:`dropout_inverted_forward`): identity in ``eval()`` mode.
 
     The ``rng`` given at construction draws every mask, so a run is reproducible from its seed.
     """
+
+    _forward, _backward = staticmethod(dropout_inverted_forward), staticmethod(dropout_inverted_backward)
 
     def __init__(self, p: float = 0.5, *, rng):
         super().__init__()
         self.p = check_real(p, "p", "Dropout", low=0.0, high=1.0, high_open=True)
         self.rng = _check_rng(rng, "Dropout")
 
-    def forward(self, x):
-        out, self._cache = dropout_inverted_forward(x, p=self.p, training=self.training,
-                                                    rng=self.rng if self.training else None)
-        return out
-
-    def backward(self, dout):
-        (dx,) = dropout_inverted_backward(dout, self._pop_cache())
-        return dx
+    def _options(self) -> dict:
+        return dict(p=self.p, training=self.training, rng=self.rng if self.training else None)
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
 
 
-class Flatten(Module):
+class Flatten(_Stateless):
     """Merge all axes but the batch axis: ``(N, C, H, W) -> (N, C*H*W)``."""
+
+    _forward, _backward = staticmethod(flatten_forward), staticmethod(flatten_backward)
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, x):
-        out, self._cache = flatten_forward(x, start_dim=self.start_dim, end_dim=self.end_dim)
-        return out
-
-    def backward(self, dout):
-        (dx,) = flatten_backward(dout, self._pop_cache())
-        return dx
+    def _options(self) -> dict:
+        return dict(start_dim=self.start_dim, end_dim=self.end_dim)
 
 
 class Sequential(Module):

@@ -90,6 +90,14 @@ class _FlatOptimizer:
         return out
 
 
+class _StepSizeOnly(_FlatOptimizer):
+    """A method whose one hyperparameter is the step size ``lr`` (BFGS, Gauss–Newton)."""
+
+    def __init__(self, params, lr=1.0):
+        check_lr(lr, type(self).__name__)
+        super().__init__(params, dict(lr=lr))
+
+
 class Newton(_FlatOptimizer):
     """Newton's method x ← x − α(H + λI)⁻¹∇L; ``lr`` < 1 or ``damping`` > 0 give damped Newton."""
 
@@ -106,12 +114,8 @@ class Newton(_FlatOptimizer):
         return loss
 
 
-class BFGS(_FlatOptimizer):
+class BFGS(_StepSizeOnly):
     """BFGS with a backtracking (Armijo) line search starting from step ``lr``; state key ``inv_hessian``."""
-
-    def __init__(self, params, lr=1.0):
-        check_lr(lr, "BFGS")
-        super().__init__(params, dict(lr=lr))
 
     def step(self, closure):
         x = self._flat()
@@ -153,12 +157,8 @@ class LBFGS(_FlatOptimizer):
         return orig_loss
 
 
-class GaussNewton(_FlatOptimizer):
+class GaussNewton(_StepSizeOnly):
     """Gauss–Newton for ½‖r(x)‖²: x ← x − α(JᵀJ)⁻¹Jᵀr."""
-
-    def __init__(self, params, lr=1.0):
-        check_lr(lr, "GaussNewton")
-        super().__init__(params, dict(lr=lr))
 
     def step(self, closure):
         r, jac = closure(self.params)

@@ -91,6 +91,14 @@ class _FlatOptimizer(torch.optim.Optimizer):
         return torch.stack(rows)
 
 
+class _StepSizeOnly(_FlatOptimizer):
+    """A method whose one hyperparameter is the step size ``lr`` (BFGS, Gauss–Newton)."""
+
+    def __init__(self, params, lr=1.0):
+        check_lr(lr, type(self).__name__)
+        super().__init__(params, dict(lr=lr))
+
+
 class Newton(_FlatOptimizer):
     """Newton's method x ← x − α(H + λI)⁻¹∇L; ``closure()`` returns the loss without calling backward."""
 
@@ -111,12 +119,8 @@ class Newton(_FlatOptimizer):
         return loss.detach()
 
 
-class BFGS(_FlatOptimizer):
+class BFGS(_StepSizeOnly):
     """BFGS with a backtracking (Armijo) line search from step ``lr``; PyTorch-style closure (calls backward)."""
-
-    def __init__(self, params, lr=1.0):
-        check_lr(lr, "BFGS")
-        super().__init__(params, dict(lr=lr))
 
     @torch.no_grad()
     def step(self, closure):
@@ -157,12 +161,8 @@ class LBFGS(_FlatOptimizer):
         return orig_loss
 
 
-class GaussNewton(_FlatOptimizer):
+class GaussNewton(_StepSizeOnly):
     """Gauss–Newton for ½‖r‖²; ``closure()`` returns the residual vector r."""
-
-    def __init__(self, params, lr=1.0):
-        check_lr(lr, "GaussNewton")
-        super().__init__(params, dict(lr=lr))
 
     def _residuals_and_jacobian(self, closure):
         with torch.enable_grad():

@@ -78,3 +78,32 @@ def test_gpu_check_unpacks_only_missing_wheels(tmp_path, monkeypatch):
     assert (site / "surely_missing_pkg" / "__init__.py").exists() and not (site / "numpy_fake").exists()
     env = gpu_check.child_env(site)
     assert env["PYTHONPATH"].split(":")[:3] == [str(tmp_path / "src"), str(tmp_path), str(site)]
+
+
+def test_gpu_check_archive_packs_the_results_but_not_the_wheels(tmp_path):
+    import tarfile
+
+    out = tmp_path / "gpu"
+    (out / "notebooks").mkdir(parents=True)
+    (out / "site" / "plotly").mkdir(parents=True)
+    (out / "summary.md").write_text("PASSED\n")
+    (out / "notebooks" / "01_introduction.log").write_text("ok\n")
+    (out / "site" / "plotly" / "__init__.py").write_text("")
+    target = gpu_check.archive(out, out / "results.tar.gz")  # inside the folder it packs: not packed itself
+    with tarfile.open(target) as tar:
+        names = sorted(tar.getnames())
+        assert tar.extractfile("gpu/summary.md").read() == b"PASSED\n"
+    assert names == ["gpu/notebooks", "gpu/notebooks/01_introduction.log", "gpu/summary.md"]
+
+
+def test_gpu_check_without_cuda_says_so_and_still_archives(tmp_path, monkeypatch):
+    import tarfile
+
+    monkeypatch.setattr(gpu_check, "environment", lambda device: {
+        "date": "today", "python": "3", "torch": "x", "torch_cuda": None, "numpy": "y", "cpus": 2, "commit": None,
+        "cuda_available": False, "device": device})
+    code = gpu_check.main(["--device", "cuda", "--out", str(tmp_path / "gpu"), "--archive", str(tmp_path / "r.tar.gz")])
+    assert code == 1
+    assert "torch sees no CUDA device" in (tmp_path / "gpu" / "summary.md").read_text()
+    with tarfile.open(tmp_path / "r.tar.gz") as tar:
+        assert {"gpu/summary.md", "gpu/environment.json"} <= set(tar.getnames())

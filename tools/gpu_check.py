@@ -14,10 +14,12 @@ with ``src``. Three phases, each with its log; the first two run at the same tim
 
 Results go to ``$OUT`` when it is set (else ``_build/gpu``): ``environment.json``, ``pytest.log``,
 ``pytest.xml``, ``notebooks/`` (a log per chapter, ``summary.json``), ``bench/`` (``latest.md``, JSON, plots),
-``summary.md``. Exit status 0 when every phase passed.
+``summary.md``. Exit status 0 when every phase passed. ``--archive FILE`` also packs the results folder (without the
+unpacked wheels) into one ``.tar.gz``: for a machine that sends back only a few files (the book's device tool
+returns at most 8), run with ``--out _build/gpu --archive $OUT/gpu_results.tar.gz``.
 
     python3 tools/gpu_check.py [--device cuda|cpu] [--jobs 8] [--notebooks 01_introduction,09_cnn_intro]
-                               [--skip tests,notebooks,bench]
+                               [--skip tests,notebooks,bench] [--out DIR] [--archive FILE.tar.gz]
 
 ``--device cpu`` is a dry run of the same machinery on a machine without a GPU.
 """
@@ -35,6 +37,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from pathlib import Path
@@ -143,6 +146,31 @@ def runnable_tests(site: Path) -> tuple[list[str], dict]:
     return keep, left_out
 
 
+def archive(out: Path, target: Path) -> Path:
+    """Pack the results folder ``out`` into the gzipped tarball ``target`` (members under ``gpu/``), leaving out
+    the unpacked wheels (``site/``) and the tarball itself."""
+    target = target.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def keep(info: tarfile.TarInfo):
+        parts = Path(info.name).parts
+        return None if len(parts) > 1 and parts[1] == "site" else info
+
+    with tarfile.open(target, "w:gz") as tar:
+        for path in sorted(out.iterdir()):
+            if path.resolve() != target:
+                tar.add(path, arcname=f"gpu/{path.name}", filter=keep)
+    return target
+
+
+def write_summary(out: Path, lines: list[str], archive_to: Path | None, *, ok: bool) -> int:
+    """Write ``summary.md``, pack the results if asked, and return the exit status."""
+    (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if archive_to is not None:
+        print(f"results packed into {archive(out, archive_to)}", flush=True)
+    return 0 if ok else 1
+
+
 def start(cmd: list[str], log_path: Path, env: dict) -> tuple[subprocess.Popen, object]:
     fh = open(log_path, "w", encoding="utf-8")
     fh.write("$ " + " ".join(cmd) + "\n\n")
@@ -179,6 +207,7 @@ def main(argv=None) -> int:
     p.add_argument("--notebooks", default="", help="comma-separated notebook stems (default: every TOC chapter)")
     p.add_argument("--skip", default="", help="phases to skip: tests, notebooks, bench")
     p.add_argument("--out", type=Path, default=None, help="results folder (default: $OUT, else _build/gpu)")
+    p.add_argument("--archive", type=Path, default=None, help="also pack the results into this .tar.gz file")
     p.add_argument("--budget", type=float, default=330.0, help="seconds for tests + notebooks (bench: 180 more)")
     args = p.parse_args(argv)
     out = out_dir(args.out).resolve()
@@ -200,8 +229,7 @@ def main(argv=None) -> int:
     if args.device == "cuda" and not env_info["cuda_available"]:
         log("FAILED: torch sees no CUDA device here (torch.cuda.is_available() is False); "
             "use --device cpu for a dry run")
-        (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        return 1
+        return write_summary(out, lines, args.archive, ok=False)
     site = ROOT / "_build" / "gpu" / "site"
     unpack_missing_wheels(site, log)
     env = child_env(site)
@@ -236,8 +264,7 @@ def main(argv=None) -> int:
     ok = all(s == "passed" for s in status.values())
     log(f"{'PASSED' if ok else 'FAILED'}: " + ", ".join(f"{k} {v}" for k, v in status.items())
         + f" in {time.perf_counter() - t0:.0f} s; results in {out}")
-    (out / "summary.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return 0 if ok else 1
+    return write_summary(out, lines, args.archive, ok=ok)
 
 
 if __name__ == "__main__":

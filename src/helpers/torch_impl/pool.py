@@ -6,7 +6,9 @@ average pooling counts padded zeros. Autograd gives the backward passes.
 ``F.unfold`` lays every window out as one column (a copy: kH·kW values per output), and one reduction over
 that axis pools them. A reduction over a strided *view* of the windows (no copy, as the convolution's
 :func:`~helpers.torch_impl.conv.im2col`) measured slower on the CPU: reducing axes of 2 or 3 elements that
-are not contiguous defeats the vectorised kernels, while the copy is cheap at pooling sizes.
+are not contiguous defeats the vectorised kernels, while the copy is cheap at pooling sizes. On CUDA the
+trade may turn: PyTorch's CUDA im2col launches one kernel per image (the benchmark's "strided view" row measures
+the alternative; see the performance appendix).
 """
 
 from __future__ import annotations

@@ -151,15 +151,10 @@ def archive(out: Path, target: Path) -> Path:
     the unpacked wheels (``site/``) and the tarball itself."""
     target = target.resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
-
-    def keep(info: tarfile.TarInfo):
-        parts = Path(info.name).parts
-        return None if len(parts) > 1 and parts[1] == "site" else info
-
     with tarfile.open(target, "w:gz") as tar:
         for path in sorted(out.iterdir()):
-            if path.resolve() != target:
-                tar.add(path, arcname=f"gpu/{path.name}", filter=keep)
+            if path.name != "site" and path.resolve() != target:
+                tar.add(path, arcname=f"gpu/{path.name}")
     return target
 
 
